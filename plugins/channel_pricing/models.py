@@ -1,0 +1,99 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .domain import ChannelStatus, Rounding
+
+
+def _choices(enum):
+    return [(member.value, member.name.replace("_", " ").title()) for member in enum]
+
+
+def _pct_field():
+    return models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0"))
+
+
+class Channel(models.Model):
+    """A partner app whose members enter through a fixed entry link."""
+
+    name = models.CharField(max_length=250)
+    slug = models.SlugField(max_length=100, unique=True)
+    contact_name = models.CharField(max_length=250, blank=True)
+    contact_phone = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        max_length=16, choices=_choices(ChannelStatus), default=ChannelStatus.ACTIVE
+    )
+    storefront_url = models.URLField(blank=True)
+    # Two secrets are valid while a rotation is under way.
+    sso_secret = models.CharField(max_length=128)
+    sso_secret_previous = models.CharField(max_length=128, blank=True)
+    # Default price rule for the channel's pool.
+    payment_pct = _pct_field()
+    platform_pct = _pct_field()
+    channel_pct = _pct_field()
+    fixed_markup = models.DecimalField(
+        max_digits=12, decimal_places=3, default=Decimal("0")
+    )
+    rounding = models.CharField(
+        max_length=16, choices=_choices(Rounding), default=Rounding.CENT
+    )
+    # Points settings (used by the points plugin).
+    points_quota = models.BigIntegerField(default=0)
+    points_per_currency_unit = models.PositiveIntegerField(default=100)
+    settlement_period_days = models.PositiveIntegerField(default=30)
+    points_refundable = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("slug",)
+
+    def __str__(self):
+        return self.name
+
+
+class ChannelMember(models.Model):
+    """A person as known to one channel; one person in two channels is two members."""
+
+    channel = models.ForeignKey(Channel, related_name="members", on_delete=models.CASCADE)
+    external_id = models.CharField(max_length=128)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="channel_memberships", on_delete=models.CASCADE
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        unique_together = [("channel", "external_id")]
+        ordering = ("pk",)
+
+
+class ChannelPoolEntry(models.Model):
+    """A product in a channel's pool, with an optional price-rule override."""
+
+    channel = models.ForeignKey(Channel, related_name="pool", on_delete=models.CASCADE)
+    product = models.ForeignKey(
+        "product.Product", related_name="+", on_delete=models.CASCADE
+    )
+    variant = models.ForeignKey(
+        "product.ProductVariant",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.CASCADE,
+    )
+    fixed_price_amount = models.DecimalField(
+        max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    below_cost_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    below_cost_acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        unique_together = [("channel", "product", "variant")]
+        ordering = ("pk",)

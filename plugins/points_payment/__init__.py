@@ -1,0 +1,2 @@
+"""Points: a double-entry ledger of channel-issued points and a Saleor payment gateway."""
+default_app_config = "plugins.points_payment.apps.PointsPaymentConfig"

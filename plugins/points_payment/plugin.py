@@ -1,0 +1,14 @@
+from saleor_flash.plugin_base import FlashPlugin
+
+
+class PointsPaymentPlugin(FlashPlugin):
+    """Registers the points ledger.
+
+    The payment methods of gateway ``flash.payments.points`` (process, capture,
+    void, refund) arrive with the points issue; until then the plugin takes no
+    payments, so it is not offered in ``availablePaymentGateways``.
+    """
+
+    PLUGIN_ID = "flash.payments.points"
+    PLUGIN_NAME = "Points"
+    PLUGIN_DESCRIPTION = "Members pay with channel-issued points."

@@ -1,0 +1,17 @@
+import graphene
+from saleor.core.permissions import ProductPermissions
+from saleor.graphql.core.fields import PrefetchingConnectionField
+from saleor.graphql.decorators import permission_required
+
+from .. import services
+from .types import Provider
+
+
+class ProviderQueries(graphene.ObjectType):
+    providers = PrefetchingConnectionField(
+        Provider, description="Providers (suppliers) (staff: MANAGE_PRODUCTS)."
+    )
+
+    @permission_required(ProductPermissions.MANAGE_PRODUCTS)
+    def resolve_providers(self, _info, **_kwargs):
+        return services.providers_overview()

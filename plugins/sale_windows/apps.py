@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class SaleWindowsConfig(AppConfig):
+    name = "plugins.sale_windows"
+    label = "sale_windows"
+    verbose_name = "Flash sales"
+
+    def ready(self):
+        from saleor_flash.errors import register_error_codes
+
+        from .error_codes import FlashSaleErrorCode
+
+        register_error_codes(FlashSaleErrorCode)

@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .domain import ReservationState, SaleKind
+
+
+def _choices(enum):
+    return [(member.value, member.name.replace("_", " ").title()) for member in enum]
+
+
+class FlashSale(models.Model):
+    name = models.CharField(max_length=250)
+    kind = models.CharField(
+        max_length=32, choices=_choices(SaleKind), default=SaleKind.WHILE_SUPPLIES_LAST
+    )
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField(db_index=True)
+    channels = models.ManyToManyField(
+        "channel_pricing.Channel", blank=True, related_name="flash_sales"
+    )
+    description = models.TextField(blank=True)
+    media_url = models.URLField(blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("starts_at", "pk")
+        constraints = [
+            models.CheckConstraint(
+                check=models.Q(ends_at__gt=models.F("starts_at")),
+                name="flash_sale_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class FlashSaleItem(models.Model):
+    sale = models.ForeignKey(FlashSale, related_name="items", on_delete=models.CASCADE)
+    variant = models.ForeignKey(
+        "product.ProductVariant", related_name="+", on_delete=models.CASCADE
+    )
+    currency = models.CharField(max_length=3, default=settings.DEFAULT_CURRENCY)
+    sale_price_amount = models.DecimalField(max_digits=12, decimal_places=3)
+    cap = models.PositiveIntegerField()
+    sold = models.PositiveIntegerField(default=0)
+    per_customer_limit = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("pk",)
+        unique_together = [("sale", "variant")]
+        constraints = [
+            models.CheckConstraint(
+                check=models.Q(sold__lte=models.F("cap")), name="flash_item_sold_le_cap"
+            ),
+            models.CheckConstraint(check=models.Q(cap__gte=1), name="flash_item_cap_ge_1"),
+            models.CheckConstraint(
+                check=models.Q(sale_price_amount__gt=0), name="flash_item_price_gt_0"
+            ),
+        ]
+
+
+class Reservation(models.Model):
+    item = models.ForeignKey(
+        FlashSaleItem, related_name="reservations", on_delete=models.CASCADE
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    checkout_token = models.UUIDField(null=True, blank=True, db_index=True)
+    quantity = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+    state = models.CharField(
+        max_length=16,
+        choices=_choices(ReservationState),
+        default=ReservationState.HELD,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("pk",)

@@ -1,0 +1,25 @@
+"""Saleor's GraphQL schema extended with our queries and mutations.
+
+Built the way Saleor builds its own (``saleor/graphql/api.py``): the root types
+are subclassed with our mixins and handed to ``graphene_federation``.
+"""
+from graphene_federation import build_schema
+from saleor.graphql import api as saleor_api
+
+from plugins.channel_pricing.graphql.schema import ChannelQueries
+from plugins.points_payment.graphql.schema import PointsQueries
+from plugins.provider_dropship.graphql.schema import ProviderQueries
+from plugins.sale_windows.graphql.schema import FlashSaleQueries
+
+
+class Query(
+    FlashSaleQueries, ChannelQueries, PointsQueries, ProviderQueries, saleor_api.Query
+):
+    pass
+
+
+class Mutation(saleor_api.Mutation):
+    pass
+
+
+schema = build_schema(Query, mutation=Mutation)

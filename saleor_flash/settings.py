@@ -1,0 +1,91 @@
+"""Django settings: Saleor's own settings, extended with the Saleor Flash apps.
+
+Every value that differs per machine comes from an environment variable with a
+safe local default (see README "Configuration").
+"""
+import os
+
+from . import config
+
+# Saleor reads these while its settings module is imported, so the defaults
+# have to be in the environment before the star import below.
+os.environ.setdefault("DATABASE_URL", config.DEFAULT_DATABASE_URL)
+os.environ.setdefault("REDIS_URL", config.DEFAULT_REDIS_URL)
+os.environ.setdefault("SECRET_KEY", config.secret_key())
+os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
+if "CACHE_URL" not in os.environ:
+    os.environ["CACHE_URL"] = os.environ["REDIS_URL"]
+
+from saleor.settings import *  # noqa: E402,F401,F403
+from saleor.settings import INSTALLED_APPS, PLUGINS, TEMPLATES  # noqa: E402
+
+ROOT_URLCONF = "saleor_flash.urls"
+WSGI_APPLICATION = "saleor_flash.wsgi.application"
+TIME_ZONE = "UTC"
+
+# Saleor derives these from its own package folder (site-packages); keep
+# uploads and collected static files inside the project instead.
+MEDIA_ROOT = str(config.VAR_DIR / "media")
+STATIC_ROOT = str(config.VAR_DIR / "static")
+
+FLASH_APPS = [
+    "plugins.sale_windows",
+    "plugins.channel_pricing",
+    "plugins.points_payment",
+    "plugins.provider_dropship",
+    "dashboard_ext",
+]
+INSTALLED_APPS = INSTALLED_APPS + ["django.contrib.sessions"] + FLASH_APPS
+
+FLASH_PLUGINS = [
+    "plugins.sale_windows.plugin.SaleWindowsPlugin",
+    "plugins.channel_pricing.plugin.ChannelPricingPlugin",
+    "plugins.points_payment.plugin.PointsPaymentPlugin",
+    "plugins.provider_dropship.plugin.ProviderDropshipPlugin",
+]
+PLUGINS = PLUGINS + FLASH_PLUGINS
+
+# Saleor's API is token based; the dashboard extension is a server-rendered
+# console with session sign-in, so it needs sessions, messages-free auth and CSRF.
+from saleor.settings import MIDDLEWARE  # noqa: E402
+
+MIDDLEWARE = (
+    MIDDLEWARE[:2]
+    + [
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ]
+    + MIDDLEWARE[2:]
+)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+LOGIN_URL = "/dashboard-ext/login/"
+
+TEMPLATES[0]["OPTIONS"]["context_processors"] = TEMPLATES[0]["OPTIONS"][
+    "context_processors"
+] + [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+]
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": os.environ["CACHE_URL"],
+        "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+    }
+}
+
+REDIS_URL = os.environ["REDIS_URL"]
+CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"]
+CELERY_TASK_ALWAYS_EAGER = config.env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "flash-expire-reservations": {
+        "task": "plugins.sale_windows.tasks.expire_reservations_task",
+        "schedule": float(config.env_int("FLASH_EXPIRY_SWEEP_SECONDS", 30)),
+    },
+}
+
+# Flash-sale reservation hold time (issue: flash sales).
+FLASH_RESERVATION_TTL_SECONDS = config.env_int("FLASH_RESERVATION_TTL_SECONDS", 600)

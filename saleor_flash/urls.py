@@ -1,0 +1,20 @@
+"""Our routes ahead of Saleor's: /graphql/ with the extended schema,
+/dashboard-ext/ for merchandisers and /points/v1/ for channel systems."""
+from django.conf.urls import include, url
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from saleor.graphql.views import GraphQLView
+from saleor.urls import urlpatterns as saleor_urlpatterns
+
+from .schema import schema
+
+
+def points_api_index(_request):
+    return JsonResponse({"api": "points", "version": "v1", "status": "ok"})
+
+
+urlpatterns = [
+    url(r"^graphql/", csrf_exempt(GraphQLView.as_view(schema=schema)), name="api"),
+    url(r"^dashboard-ext/", include("dashboard_ext.urls")),
+    url(r"^points/v1/$", points_api_index, name="points-api-index"),
+] + saleor_urlpatterns
