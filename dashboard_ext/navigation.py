@@ -1,4 +1,5 @@
 """The console's sections; each later issue fills in its own page."""
+
 from __future__ import annotations
 
 from typing import NamedTuple

@@ -1,4 +1,5 @@
 """Figures for the console's home page, read through each plugin's services."""
+
 from __future__ import annotations
 
 from django.utils import timezone

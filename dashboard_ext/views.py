@@ -1,4 +1,5 @@
 """Console pages. Only active staff accounts get in (Saleor's ``is_staff``)."""
+
 from django import forms
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import user_passes_test

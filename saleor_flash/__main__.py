@@ -1,4 +1,5 @@
 """`python -m saleor_flash <command>`: Django's manage.py for the host."""
+
 import os
 import sys
 

@@ -1,4 +1,5 @@
 """The Celery app: Saleor's task modules plus those of our plugins."""
+
 import os
 
 from celery import Celery

@@ -3,6 +3,7 @@
 Kept free of Django imports so that scripts (the dev environment launcher,
 benchmarks) can read the same defaults without configuring Django.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Saleor 2.10 maps every code it does not know to ``invalid``
 (``saleor/graphql/core/utils/error_codes.py``); appending our codes to its
 list at app start-up keeps them intact in ``errors { code }``.
 """
+
 from __future__ import annotations
 
 from enum import Enum

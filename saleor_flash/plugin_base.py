@@ -1,4 +1,5 @@
 """Common base of the four Saleor Flash plugins."""
+
 from __future__ import annotations
 
 from functools import wraps

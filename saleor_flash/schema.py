@@ -3,6 +3,7 @@
 Built the way Saleor builds its own (``saleor/graphql/api.py``): the root types
 are subclassed with our mixins and handed to ``graphene_federation``.
 """
+
 from graphene_federation import build_schema
 from saleor.graphql import api as saleor_api
 

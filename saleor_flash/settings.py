@@ -3,6 +3,7 @@
 Every value that differs per machine comes from an environment variable with a
 safe local default (see README "Configuration").
 """
+
 import os
 
 from . import config

@@ -1,4 +1,5 @@
 """Settings for the test suite: the real settings, with a test-only Redis DB."""
+
 import os
 
 os.environ.setdefault("FLASH_TESTING", "1")

@@ -1,5 +1,6 @@
 """Our routes ahead of Saleor's: /graphql/ with the extended schema,
 /dashboard-ext/ for merchandisers and /points/v1/ for channel systems."""
+
 from django.conf.urls import include, url
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt

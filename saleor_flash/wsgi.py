@@ -1,4 +1,5 @@
 """WSGI entry point for gunicorn (`saleor_flash.wsgi:application`)."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application

@@ -4,6 +4,7 @@ A channel price is either fixed, or built on the provider's settlement price:
 settlement x (1 + payment % + platform % + channel %) + fixed amount, then
 rounded by the channel's rounding rule.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

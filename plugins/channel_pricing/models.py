@@ -56,10 +56,14 @@ class Channel(models.Model):
 class ChannelMember(models.Model):
     """A person as known to one channel; one person in two channels is two members."""
 
-    channel = models.ForeignKey(Channel, related_name="members", on_delete=models.CASCADE)
+    channel = models.ForeignKey(
+        Channel, related_name="members", on_delete=models.CASCADE
+    )
     external_id = models.CharField(max_length=128)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, related_name="channel_memberships", on_delete=models.CASCADE
+        settings.AUTH_USER_MODEL,
+        related_name="channel_memberships",
+        on_delete=models.CASCADE,
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -1,4 +1,5 @@
 """Channel use cases."""
+
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet

@@ -4,6 +4,7 @@ Every account keeps posted credits, posted debits and pending debits (holds).
 An account flagged "debits must not exceed credits" refuses any transfer that
 would make ``debits_posted + debits_pending`` exceed ``credits_posted``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -11,7 +11,9 @@ def _choices(enum):
 class PointsAccount(models.Model):
     kind = models.CharField(max_length=16, choices=_choices(AccountKind))
     channel = models.ForeignKey(
-        "channel_pricing.Channel", related_name="points_accounts", on_delete=models.PROTECT
+        "channel_pricing.Channel",
+        related_name="points_accounts",
+        on_delete=models.PROTECT,
     )
     member = models.OneToOneField(
         "channel_pricing.ChannelMember",
@@ -41,7 +43,7 @@ class PointsAccount(models.Model):
 
 
 class PointsTransfer(models.Model):
-    """One balanced movement: the same amount debited from one account, credited to another."""
+    """One balanced movement: debited from one account, credited to another."""
 
     idempotency_key = models.CharField(max_length=128, unique=True)
     debit_account = models.ForeignKey(
@@ -59,5 +61,7 @@ class PointsTransfer(models.Model):
     class Meta:
         ordering = ("-created_at", "-pk")
         constraints = [
-            models.CheckConstraint(check=models.Q(amount__gt=0), name="transfer_amount_gt_0")
+            models.CheckConstraint(
+                check=models.Q(amount__gt=0), name="transfer_amount_gt_0"
+            )
         ]

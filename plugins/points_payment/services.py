@@ -1,4 +1,5 @@
 """Points use cases."""
+
 from __future__ import annotations
 
 from typing import List, Optional
@@ -19,7 +20,9 @@ def member_accounts(user_id: int) -> List[PointsAccount]:
 
 
 def balance_of(account: PointsAccount) -> Balance:
-    return Balance(account.credits_posted, account.debits_posted, account.debits_pending)
+    return Balance(
+        account.credits_posted, account.debits_posted, account.debits_pending
+    )
 
 
 def history(account: PointsAccount, limit: Optional[int] = 20):

@@ -1,4 +1,5 @@
 """Pure provider rules: no ORM, no Django."""
+
 from __future__ import annotations
 
 from enum import Enum

@@ -56,7 +56,9 @@ class SupplyListing(models.Model):
         Provider, related_name="listings", on_delete=models.PROTECT
     )
     variant = models.OneToOneField(
-        "product.ProductVariant", related_name="supply_listing", on_delete=models.CASCADE
+        "product.ProductVariant",
+        related_name="supply_listing",
+        on_delete=models.CASCADE,
     )
     currency = models.CharField(max_length=3, default=settings.DEFAULT_CURRENCY)
     settlement_price_amount = models.DecimalField(max_digits=12, decimal_places=3)

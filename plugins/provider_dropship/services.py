@@ -1,4 +1,5 @@
 """Provider use cases."""
+
 from __future__ import annotations
 
 from decimal import Decimal

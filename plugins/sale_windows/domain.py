@@ -1,4 +1,5 @@
 """Pure flash-sale rules: no ORM, no Django."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -55,7 +55,9 @@ class FlashSaleItem(models.Model):
             models.CheckConstraint(
                 check=models.Q(sold__lte=models.F("cap")), name="flash_item_sold_le_cap"
             ),
-            models.CheckConstraint(check=models.Q(cap__gte=1), name="flash_item_cap_ge_1"),
+            models.CheckConstraint(
+                check=models.Q(cap__gte=1), name="flash_item_cap_ge_1"
+            ),
             models.CheckConstraint(
                 check=models.Q(sale_price_amount__gt=0), name="flash_item_price_gt_0"
             ),

@@ -1,4 +1,5 @@
 """Flash-sale use cases: queries and state changes on plain arguments."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -18,4 +18,11 @@ class Provider(CountableDjangoObjectType):
         description = "A supplier that ships drop-ship sub-orders from its warehouses."
         model = models.Provider
         interfaces = [graphene.relay.Node]
-        only_fields = ["id", "name", "slug", "legal_name", "contact_email", "created_at"]
+        only_fields = [
+            "id",
+            "name",
+            "slug",
+            "legal_name",
+            "contact_email",
+            "created_at",
+        ]

@@ -11,7 +11,9 @@ from .enums import FlashSaleKindEnum, FlashSaleStatusEnum
 
 class FlashSaleItem(CountableDjangoObjectType):
     variant = graphene.Field(ProductVariant, required=True)
-    sale_price = graphene.Field(Money, required=True, description="Price per unit held.")
+    sale_price = graphene.Field(
+        Money, required=True, description="Price per unit held."
+    )
     cap = graphene.Int(required=True, description="Units this sale may sell in all.")
     sold = graphene.Int(required=True, description="Units sold (orders placed).")
     reserved = graphene.Int(required=True, description="Units under live holds.")

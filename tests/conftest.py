@@ -1,0 +1,55 @@
+import os
+
+import pytest
+
+from tests.support import (
+    ApiServer,
+    database_url_from_settings,
+    start_api_server,
+    start_celery_worker,
+)
+
+
+def pytest_configure(config):
+    # The suite needs real services; `make test` resolves them.
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture(scope="session")
+def api_server(django_db_setup, django_db_blocker) -> ApiServer:
+    """A real gunicorn API server (2 worker processes) on the test database.
+
+    Tests that use it need ``transactional_db``: the server's processes only
+    see committed rows.
+    """
+    from django.conf import settings
+
+    server = start_api_server(database_url_from_settings(settings.DATABASES["default"]))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_client():
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker (separate process) on the test database and broker."""
+    from django.conf import settings
+
+    worker = start_celery_worker(
+        database_url_from_settings(settings.DATABASES["default"])
+    )
+    yield worker
+    worker.terminate()
+    try:
+        worker.wait(15)
+    except Exception:
+        worker.kill()
