@@ -35,6 +35,7 @@ FLASH_APPS = [
     "plugins.points_payment",
     "plugins.provider_dropship",
     "dashboard_ext",
+    "saleor_flash",
 ]
 INSTALLED_APPS = INSTALLED_APPS + ["django.contrib.sessions"] + FLASH_APPS
 
