@@ -1,5 +1,6 @@
 """Lapsed holds are expired by the periodic task, run by a real Celery worker."""
 
+import io
 import time
 from datetime import timedelta
 
@@ -24,7 +25,7 @@ def wait_until(predicate, seconds=30.0):
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_expires_lapsed_holds_and_gives_units_back(celery_worker_process):
-    seed_demo()
+    seed_demo(io.StringIO())
     item = FlashSaleItem.objects.filter(sale__starts_at__lte=timezone.now()).first()
     now = timezone.now()
     lapsed = Reservation.objects.create(
