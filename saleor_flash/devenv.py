@@ -22,11 +22,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 from urllib.parse import urlparse
 
 from . import config
+
+warnings.filterwarnings("ignore", message="Python 3.8 is no longer supported")
 
 VAR = config.VAR_DIR
 PYTHON = sys.executable
@@ -70,12 +73,40 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+PIDFILE = VAR / "launcher.pids"
+
+
+def stop_leftovers() -> None:
+    """Stop processes a killed earlier `make run` left behind.
+
+    A launcher killed with SIGKILL cannot stop its children; their pids are
+    kept in var/launcher.pids so the next run can.
+    """
+    try:
+        pids = [int(line) for line in PIDFILE.read_text().split()]
+    except (FileNotFoundError, ValueError):
+        return
+    for pid in pids:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue  # already gone
+        if b"saleor_flash" in cmdline:
+            say(f"stopping process {pid} left over from an earlier run")
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.time() + 10
+    while time.time() < deadline and any(Path(f"/proc/{pid}").exists() for pid in pids):
+        time.sleep(0.2)
+    PIDFILE.unlink()
+
+
 class Services:
     """The processes this launcher started, stopped in reverse order."""
 
-    def __init__(self) -> None:
+    def __init__(self, pidfile: Optional[Path] = None) -> None:
         self.stops: List[Callable[[], None]] = []
         self.children: List[subprocess.Popen] = []
+        self.pidfile = pidfile
 
     def spawn(
         self, name: str, argv: List[str], env: Dict[str, str]
@@ -83,6 +114,9 @@ class Services:
         say(f"starting {name}: {' '.join(argv[:4])} ...")
         child = subprocess.Popen(argv, env=env, cwd=str(config.PROJECT_DIR))
         self.children.append(child)
+        if self.pidfile:
+            self.pidfile.parent.mkdir(parents=True, exist_ok=True)
+            self.pidfile.write_text("\n".join(str(c.pid) for c in self.children))
         return child
 
     def stop_all(self) -> None:
@@ -100,6 +134,8 @@ class Services:
                 stop()
             except Exception as exc:  # keep stopping the rest
                 say(f"could not stop a service cleanly: {exc}")
+        if self.pidfile and self.pidfile.exists():
+            self.pidfile.unlink()
 
 
 # --- PostgreSQL ---------------------------------------------------------
@@ -336,6 +372,9 @@ def base_env(database_url: str, redis_url: str, settings: str) -> Dict[str, str]
         DJANGO_SETTINGS_MODULE=settings,
         PYTHONUNBUFFERED="1",
     )
+    # Saleor 2.10's import-time warnings (debug toolbar, Python 3.8 notices)
+    # drown the progress output; FLASH_WARNINGS=default brings them back.
+    env.setdefault("PYTHONWARNINGS", env.get("FLASH_WARNINGS", "ignore"))
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(config.PROJECT_DIR), env.get("PYTHONPATH")])
     )
@@ -392,8 +431,9 @@ def manage(env: Dict[str, str], *args: str) -> None:
 def run_stack() -> int:
     port = config.env_int("FLASH_PORT", 8000)
     workers = config.env_int("FLASH_WORKERS", 2)
+    stop_leftovers()
     require_free_port(port, "FLASH_PORT")
-    services = Services()
+    services = Services(pidfile=PIDFILE)
     try:
         database_url = resolve_database(services)
         redis_url = resolve_redis(services)
@@ -492,6 +532,9 @@ def with_redis_db(url: str, db: int) -> str:
 
 
 def main(argv: List[str]) -> int:
+    # Explicit, because a launcher started from a non-interactive shell
+    # inherits SIGINT as ignored.
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     command = argv[0] if argv else "run"
     rest = argv[1:]
