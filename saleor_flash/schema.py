@@ -8,6 +8,7 @@ from graphene_federation import build_schema
 from saleor.graphql import api as saleor_api
 
 from plugins.channel_pricing.graphql.schema import ChannelQueries
+from plugins.checkout_guard.graphql.schema import GuardedCheckoutMutations
 from plugins.points_payment.graphql.schema import PointsQueries
 from plugins.provider_dropship.graphql.schema import ProviderQueries
 from plugins.sale_windows.graphql.schema import FlashSaleQueries
@@ -19,7 +20,7 @@ class Query(
     pass
 
 
-class Mutation(saleor_api.Mutation):
+class Mutation(GuardedCheckoutMutations, saleor_api.Mutation):
     pass
 
 

@@ -34,6 +34,7 @@ FLASH_APPS = [
     "plugins.channel_pricing",
     "plugins.points_payment",
     "plugins.provider_dropship",
+    "plugins.checkout_guard",
     "dashboard_ext",
     "saleor_flash",
 ]
@@ -44,6 +45,8 @@ FLASH_PLUGINS = [
     "plugins.channel_pricing.plugin.ChannelPricingPlugin",
     "plugins.points_payment.plugin.PointsPaymentPlugin",
     "plugins.provider_dropship.plugin.ProviderDropshipPlugin",
+    # Last: it holds stock once the other plugins have accepted the checkout.
+    "plugins.checkout_guard.plugin.CheckoutGuardPlugin",
 ]
 PLUGINS = PLUGINS + FLASH_PLUGINS
 
@@ -87,7 +90,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plugins.sale_windows.tasks.expire_reservations_task",
         "schedule": float(config.env_int("FLASH_EXPIRY_SWEEP_SECONDS", 30)),
     },
+    "flash-delete-lapsed-stock-holds": {
+        "task": "plugins.checkout_guard.tasks.delete_lapsed_holds_task",
+        "schedule": 300.0,
+    },
+    "flash-rescue-stale-payments": {
+        "task": "plugins.checkout_guard.tasks.rescue_stale_payments_task",
+        "schedule": 60.0,
+    },
 }
+
+# Checkout guard (herd-proof checkout for every item).
+FLASH_HOLD_ON_ADD = config.env_bool("FLASH_HOLD_ON_ADD", True)
+FLASH_CART_HOLD_SECONDS = config.env_int("FLASH_CART_HOLD_SECONDS", 300)
+FLASH_PAYMENT_HOLD_SECONDS = config.env_int("FLASH_PAYMENT_HOLD_SECONDS", 600)
+FLASH_STALE_PAYMENT_SECONDS = config.env_int("FLASH_STALE_PAYMENT_SECONDS", 300)
 
 # Flash-sale reservation hold time (issue: flash sales).
 FLASH_RESERVATION_TTL_SECONDS = config.env_int("FLASH_RESERVATION_TTL_SECONDS", 600)

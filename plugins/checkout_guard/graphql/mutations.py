@@ -1,0 +1,155 @@
+"""Saleor's checkout mutations, guarded.
+
+Same names, arguments and payloads as Saleor's, so storefronts notice nothing
+but the guarantees: units are held before payment, a checkout that cannot get
+its units fails with INSUFFICIENT_STOCK before paying, and a payment whose
+order could not be created is reversed and reported as a typed error.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from graphql_relay import from_global_id
+from saleor.checkout.error_codes import CheckoutErrorCode
+from saleor.core.exceptions import InsufficientStock
+from saleor.graphql.checkout import mutations as saleor_checkout
+from saleor.graphql.core.types.common import CheckoutError
+
+from .. import rescue, services, settings
+
+logger = logging.getLogger(__name__)
+
+
+def _hold_lines(info, checkout) -> None:
+    if checkout is None or not settings.hold_on_add():
+        return
+    if not services.guard_active(info.context.plugins):
+        return
+    try:
+        services.hold_checkout(checkout, list(checkout), for_payment=False)
+    except InsufficientStock as error:
+        raise ValidationError(
+            {
+                "lines": ValidationError(
+                    f"Insufficient product stock: {error.item}", code=error.code
+                )
+            }
+        ) from error
+
+
+class CheckoutCreate(saleor_checkout.CheckoutCreate):
+    class Meta:
+        name = "CheckoutCreate"
+        description = saleor_checkout.CheckoutCreate._meta.description
+        model = saleor_checkout.models.Checkout
+        return_field_name = "checkout"
+        error_type_class = CheckoutError
+        error_type_field = "checkout_errors"
+
+    @classmethod
+    def perform_mutation(cls, root, info, **data):
+        # Atomic: a checkout that cannot hold its units is not created at all.
+        with transaction.atomic():
+            response = super().perform_mutation(root, info, **data)
+            if response.created:
+                _hold_lines(info, response.checkout)
+        return response
+
+
+class CheckoutLinesAdd(saleor_checkout.CheckoutLinesAdd):
+    class Meta:
+        name = "CheckoutLinesAdd"
+        description = saleor_checkout.CheckoutLinesAdd._meta.description
+        error_type_class = CheckoutError
+        error_type_field = "checkout_errors"
+
+    @classmethod
+    def perform_mutation(cls, root, info, checkout_id, lines, replace=False):
+        with transaction.atomic():
+            response = super().perform_mutation(
+                root, info, checkout_id, lines, replace=replace
+            )
+            _hold_lines(info, response.checkout)
+        return response
+
+
+class CheckoutLinesUpdate(CheckoutLinesAdd):
+    class Meta:
+        name = "CheckoutLinesUpdate"
+        description = saleor_checkout.CheckoutLinesUpdate._meta.description
+        error_type_class = CheckoutError
+        error_type_field = "checkout_errors"
+
+    @classmethod
+    def perform_mutation(cls, root, info, checkout_id, lines):
+        return super().perform_mutation(root, info, checkout_id, lines, replace=True)
+
+
+class CheckoutComplete(saleor_checkout.CheckoutComplete):
+    class Meta:
+        name = "CheckoutComplete"
+        description = saleor_checkout.CheckoutComplete._meta.description
+        error_type_class = CheckoutError
+        error_type_field = "checkout_errors"
+
+    @classmethod
+    def perform_mutation(cls, root, info, checkout_id, store_source, **data):
+        if not services.guard_active(info.context.plugins):
+            return super().perform_mutation(
+                root, info, checkout_id, store_source, **data
+            )
+        checkout_token = _checkout_token(checkout_id)
+        if checkout_token is None:
+            return super().perform_mutation(
+                root, info, checkout_id, store_source, **data
+            )
+        with rescue.checkout_lock(checkout_token):
+            try:
+                return super().perform_mutation(
+                    root, info, checkout_id, store_source, **data
+                )
+            except Exception as error:
+                rescued = rescue.rescue_checkout_payments(checkout_token, repr(error))
+                if not rescued:
+                    if isinstance(error, ValidationError):
+                        raise
+                    logger.exception("checkoutComplete failed; no payment was taken")
+                    raise ValidationError(
+                        "The order could not be placed; nothing was charged.",
+                        code=CheckoutErrorCode.GRAPHQL_ERROR,
+                    ) from error
+                raise ValidationError(
+                    _rescued_message(error, rescued), code=_code(error)
+                ) from error
+
+
+def _checkout_token(checkout_id):
+    try:
+        type_name, token = from_global_id(checkout_id)
+    except Exception:
+        return None
+    return token if type_name == "Checkout" else None
+
+
+def _code(error) -> CheckoutErrorCode:
+    if isinstance(error, InsufficientStock):
+        return CheckoutErrorCode.INSUFFICIENT_STOCK
+    return CheckoutErrorCode.PAYMENT_ERROR
+
+
+def _rescued_message(error, rescued) -> str:
+    done = {
+        "refund": "refunded",
+        "void": "voided",
+        "failed": "could not be reversed automatically; our staff will refund it",
+    }
+    outcome = ", ".join(sorted({done[r.action] for r in rescued}))
+    cause = (
+        f"Insufficient product stock: {error.item}"
+        if isinstance(error, InsufficientStock)
+        else "The order could not be placed"
+    )
+    return f"{cause}. Your payment was {outcome}."

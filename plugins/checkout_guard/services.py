@@ -1,0 +1,35 @@
+"""Checkout-guard use cases, called by the plugin hooks and the guarded mutations."""
+
+from __future__ import annotations
+
+from typing import Iterable, List
+from uuid import UUID
+
+from saleor.checkout.models import Checkout, CheckoutLine
+
+from . import holds, settings
+from .models import StockHold
+
+PLUGIN_ID = "flash.checkout_guard"
+
+
+def guard_active(plugins_manager) -> bool:
+    plugin = plugins_manager.get_plugin(PLUGIN_ID)
+    return bool(plugin and plugin.active)
+
+
+def hold_checkout(
+    checkout: Checkout, lines: Iterable[CheckoutLine], for_payment: bool
+) -> List[StockHold]:
+    """Hold every unit the checkout's lines need; raises InsufficientStock.
+
+    ``for_payment`` takes the longer hold that covers payment at checkoutComplete.
+    """
+    needs = holds.needs_of_lines((line.variant, line.quantity) for line in lines)
+    ttl = settings.payment_hold_ttl() if for_payment else settings.cart_hold_ttl()
+    return holds.hold_stock(checkout.token, needs, checkout.get_country(), ttl)
+
+
+def order_took_units(checkout_token: UUID) -> None:
+    """The order's allocation now covers what the holds reserved."""
+    holds.release_holds(checkout_token)
