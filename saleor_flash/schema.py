@@ -7,10 +7,11 @@ are subclassed with our mixins and handed to ``graphene_federation``.
 from graphene_federation import build_schema
 from saleor.graphql import api as saleor_api
 
-from plugins.channel_pricing.graphql.schema import ChannelQueries
+from plugins.channel_pricing.graphql.schema import ChannelMutations, ChannelQueries
 from plugins.checkout_guard.graphql.schema import GuardedCheckoutMutations
 from plugins.points_payment.graphql.schema import PointsQueries
 from plugins.provider_dropship.graphql.schema import ProviderQueries
+from plugins.sale_windows.graphql.mutations import FlashSaleMutations
 from plugins.sale_windows.graphql.schema import FlashSaleQueries
 
 
@@ -20,7 +21,9 @@ class Query(
     pass
 
 
-class Mutation(GuardedCheckoutMutations, saleor_api.Mutation):
+class Mutation(
+    FlashSaleMutations, ChannelMutations, GuardedCheckoutMutations, saleor_api.Mutation
+):
     pass
 
 

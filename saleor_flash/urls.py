@@ -7,6 +7,8 @@ from django.views.decorators.csrf import csrf_exempt
 from saleor.graphql.views import GraphQLView
 from saleor.urls import urlpatterns as saleor_urlpatterns
 
+from plugins.channel_pricing.views import entry_link
+
 from .schema import schema
 
 
@@ -18,4 +20,5 @@ urlpatterns = [
     url(r"^graphql/", csrf_exempt(GraphQLView.as_view(schema=schema)), name="api"),
     url(r"^dashboard-ext/", include("dashboard_ext.urls")),
     url(r"^points/v1/$", points_api_index, name="points-api-index"),
+    url(r"^c/(?P<slug>[-\w]+)/$", entry_link, name="channel-entry-link"),
 ] + saleor_urlpatterns

@@ -5,3 +5,10 @@ class ChannelPricingConfig(AppConfig):
     name = "plugins.channel_pricing"
     label = "channel_pricing"
     verbose_name = "Channels and channel pricing"
+
+    def ready(self):
+        from saleor_flash.errors import register_error_codes
+
+        from .error_codes import ChannelErrorCode
+
+        register_error_codes(ChannelErrorCode)

@@ -29,6 +29,7 @@ class Channel(models.Model):
     # Two secrets are valid while a rotation is under way.
     sso_secret = models.CharField(max_length=128)
     sso_secret_previous = models.CharField(max_length=128, blank=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
     # Default price rule for the channel's pool.
     payment_pct = _pct_field()
     platform_pct = _pct_field()
@@ -65,15 +66,50 @@ class ChannelMember(models.Model):
         related_name="channel_memberships",
         on_delete=models.CASCADE,
     )
+    # Optional claims of the latest sign-in (Saleor's User has no phone field).
+    name = models.CharField(max_length=250, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         unique_together = [("channel", "external_id")]
         ordering = ("pk",)
+        constraints = [
+            # One Saleor user is one member, so checkout.user names the channel.
+            models.UniqueConstraint(fields=["user"], name="channel_member_one_per_user")
+        ]
+
+
+class UsedSignInToken(models.Model):
+    """A sign-in token's ``jti`` once used: the unique key refuses a replay,
+    whichever process sees it."""
+
+    channel = models.ForeignKey(Channel, related_name="+", on_delete=models.CASCADE)
+    jti = models.CharField(max_length=128)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "jti"], name="used_sign_in_token_once"
+            )
+        ]
+
+
+def _override_pct_field():
+    return models.DecimalField(max_digits=6, decimal_places=3, null=True, blank=True)
 
 
 class ChannelPoolEntry(models.Model):
-    """A product in a channel's pool, with an optional price-rule override."""
+    """A product (every variant) or one variant in a channel's pool.
+
+    Price-rule override: a fixed price, or markup fields that replace the
+    channel's default field by field (null = use the default). A variant entry
+    overrides its product's entry.
+    """
 
     channel = models.ForeignKey(Channel, related_name="pool", on_delete=models.CASCADE)
     product = models.ForeignKey(
@@ -89,6 +125,18 @@ class ChannelPoolEntry(models.Model):
     fixed_price_amount = models.DecimalField(
         max_digits=12, decimal_places=3, null=True, blank=True
     )
+    payment_pct = _override_pct_field()
+    platform_pct = _override_pct_field()
+    channel_pct = _override_pct_field()
+    fixed_markup = models.DecimalField(
+        max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    rounding = models.CharField(max_length=16, choices=_choices(Rounding), blank=True)
+    # The fixed price a staff user accepted below settlement; a new price needs
+    # a new acknowledgement.
+    below_cost_acknowledged_price = models.DecimalField(
+        max_digits=12, decimal_places=3, null=True, blank=True
+    )
     below_cost_acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -97,7 +145,16 @@ class ChannelPoolEntry(models.Model):
         on_delete=models.SET_NULL,
     )
     below_cost_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         unique_together = [("channel", "product", "variant")]
         ordering = ("pk",)
+        constraints = [
+            # unique_together lets NULL variants repeat in PostgreSQL.
+            models.UniqueConstraint(
+                fields=["channel", "product"],
+                condition=models.Q(variant__isnull=True),
+                name="channel_pool_one_product_entry",
+            )
+        ]

@@ -4,6 +4,7 @@ from saleor.graphql.core.fields import PrefetchingConnectionField
 from saleor.graphql.decorators import permission_required
 
 from .. import services
+from .sign_in import ChannelSignIn
 from .types import SalesChannel
 
 
@@ -15,3 +16,7 @@ class ChannelQueries(graphene.ObjectType):
     @permission_required(ProductPermissions.MANAGE_PRODUCTS)
     def resolve_sales_channels(self, _info, **_kwargs):
         return services.channels_with_pool_size()
+
+
+class ChannelMutations(graphene.ObjectType):
+    channel_sign_in = ChannelSignIn.Field()

@@ -1,0 +1,175 @@
+"""Channel single sign-on: verify the entry token, provision the member, hand over.
+
+A rejected token changes nothing: verification and the single-use record of
+``jti`` come before any user is created or updated, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone as dt_timezone
+from typing import Optional
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from graphql_jwt.shortcuts import get_token
+
+from .domain import ChannelStatus
+from .error_codes import ChannelErrorCode
+from .models import Channel, ChannelMember, UsedSignInToken
+from .sso import (
+    CLOCK_SKEW_LEEWAY_SECONDS,
+    ChannelKeys,
+    SignInClaims,
+    SignInRefused,
+    verify_sign_in_token,
+)
+
+MEMBER_EMAIL_DOMAIN = "members.local"
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    member: ChannelMember
+    saleor_token: str  # use as ``Authorization: JWT <token>`` on /graphql/
+    created: bool
+
+
+def channel_keys(channel: Channel) -> ChannelKeys:
+    secrets = [channel.sso_secret]
+    if channel.sso_secret_previous:
+        secrets.append(channel.sso_secret_previous)
+    return ChannelKeys(
+        slug=channel.slug,
+        active=channel.status == ChannelStatus.ACTIVE.value,
+        secrets=tuple(secrets),
+    )
+
+
+def member_email(channel_slug: str, external_id: str) -> str:
+    """The Saleor login of a member: unique per (channel, external id).
+
+    Not the person's own e-mail: one person in two channels is two members,
+    and Saleor's ``User.email`` is unique.
+    """
+    local = external_id
+    if not _PLAIN_ID.match(external_id):
+        digest = hashlib.sha256(external_id.encode("utf-8")).hexdigest()[:24]
+        local = f"m-{digest}"
+    return f"{local}@{channel_slug}.{MEMBER_EMAIL_DOMAIN}"
+
+
+def sign_in(channel_slug: str, token: str, now: Optional[float] = None) -> SignInResult:
+    """Verify a channel's sign-in token and return the member with a Saleor JWT.
+
+    Raises ``SignInRefused`` (with a ``ChannelErrorCode``) and changes nothing
+    when the channel or the token is refused.
+    """
+    now = time.time() if now is None else now
+    channel = Channel.objects.filter(slug=channel_slug).first()
+    if channel is None:
+        raise SignInRefused(ChannelErrorCode.UNKNOWN_CHANNEL, "No such channel.")
+    claims = verify_sign_in_token(token, channel_keys(channel), now)
+    with transaction.atomic():
+        _use_token_id(channel, claims, now)
+        member, created = _provision_member(channel, claims)
+    return SignInResult(
+        member=member, saleor_token=get_token(member.user), created=created
+    )
+
+
+def _as_datetime(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=dt_timezone.utc)
+
+
+def _use_token_id(channel: Channel, claims: SignInClaims, now: float) -> None:
+    """Record ``jti`` as used; a second use fails on the unique key.
+
+    A concurrent insert of the same key waits for the first transaction and
+    then fails, so exactly one of many racing sign-ins succeeds.
+    """
+    try:
+        with transaction.atomic():
+            UsedSignInToken.objects.create(
+                channel=channel,
+                jti=claims.jti,
+                expires_at=_as_datetime(claims.expires_at + CLOCK_SKEW_LEEWAY_SECONDS),
+                used_at=_as_datetime(now),
+            )
+    except IntegrityError:
+        raise SignInRefused(
+            ChannelErrorCode.TOKEN_REUSED, "This token has already been used."
+        ) from None
+
+
+def _provision_member(channel: Channel, claims: SignInClaims):
+    member = (
+        ChannelMember.objects.select_for_update()
+        .select_related("user", "channel")
+        .filter(channel=channel, external_id=claims.external_id)
+        .first()
+    )
+    created = member is None
+    if created:
+        member = _create_member(channel, claims)
+    user = member.user
+    if not user.is_active:
+        raise SignInRefused(
+            ChannelErrorCode.MEMBER_DISABLED, "This member's account is disabled."
+        )
+    for field in ("name", "email", "phone"):
+        value = getattr(claims, field)
+        if value is not None:
+            setattr(member, field, value)
+    member.last_sign_in_at = timezone.now()
+    member.save()
+    if claims.name:
+        first, _, last = claims.name.partition(" ")
+        if (user.first_name, user.last_name) != (first, last):
+            user.first_name, user.last_name = first[:256], last[:256]
+            user.save(update_fields=["first_name", "last_name"])
+    return member, created
+
+
+def _create_member(channel: Channel, claims: SignInClaims) -> ChannelMember:
+    """A password-less Saleor customer for a first sign-in.
+
+    Two first sign-ins of one member racing: the loser's insert fails on the
+    (channel, external_id) key and it reads the winner's member instead.
+    """
+    user_model = get_user_model()
+    email = member_email(channel.slug, claims.external_id)
+    try:
+        with transaction.atomic():
+            user = user_model.objects.filter(email=email).first()
+            if user is not None and (user.is_staff or user.is_superuser):
+                # Never hand a staff account to a channel's token.
+                raise SignInRefused(
+                    ChannelErrorCode.MEMBER_DISABLED, "This member id is reserved."
+                )
+            if user is None:
+                user = user_model(email=email)
+                user.set_unusable_password()
+                user.save()
+            return ChannelMember.objects.create(
+                channel=channel, external_id=claims.external_id, user=user
+            )
+    except IntegrityError:
+        return (
+            ChannelMember.objects.select_for_update()
+            .select_related("user", "channel")
+            .get(channel=channel, external_id=claims.external_id)
+        )
+
+
+def purge_used_token_ids(before: Optional[datetime] = None) -> int:
+    """Forget used ``jti`` values whose tokens are expired anyway (past leeway)."""
+    before = before or timezone.now()
+    deleted, _ = UsedSignInToken.objects.filter(expires_at__lt=before).delete()
+    return deleted
