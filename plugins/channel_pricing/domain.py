@@ -2,7 +2,13 @@
 
 A channel price is either fixed, or built on the provider's settlement price:
 settlement x (1 + payment % + platform % + channel %) + fixed amount, then
-rounded by the channel's rounding rule.
+rounded by the rule's rounding (to 0.01, up to x.90, or up to whole units).
+
+- A fixed price is what staff typed, to the cent: rounding does not move it.
+- A markup price never rounds below the settlement price (markups are >= 0).
+- Rules resolve from the most specific level: variant entry, product entry,
+  channel default (``resolve_rule``).
+- A price below settlement is refused unless acknowledged (``guard_below_cost``).
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import Enum
-from typing import Optional
+from typing import Iterable, Optional
 
 CENT = Decimal("0.01")
 
@@ -36,11 +42,70 @@ class Markup:
 
 @dataclass(frozen=True)
 class PriceRule:
-    """A fixed price, or a markup on settlement; rounding applies to both."""
+    """A fixed price, or a markup on settlement (rounding applies to markups)."""
 
     markup: Markup
     rounding: Rounding = Rounding.CENT
     fixed_price: Optional[Decimal] = None
+
+
+MAX_PCT = Decimal("1000")
+
+
+class PriceRuleError(ValueError):
+    """A rule that cannot be saved; ``code`` names a ``ChannelErrorCode`` value."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RuleOverride:
+    """A pool entry's override: a fixed price, or markup fields (None = inherit)."""
+
+    fixed_price: Optional[Decimal] = None
+    payment_pct: Optional[Decimal] = None
+    platform_pct: Optional[Decimal] = None
+    channel_pct: Optional[Decimal] = None
+    fixed_amount: Optional[Decimal] = None
+    rounding: Optional[Rounding] = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in _OVERRIDE_FIELDS)
+
+
+_OVERRIDE_FIELDS = (
+    "fixed_price",
+    "payment_pct",
+    "platform_pct",
+    "channel_pct",
+    "fixed_amount",
+    "rounding",
+)
+_MARKUP_FIELDS = ("payment_pct", "platform_pct", "channel_pct", "fixed_amount")
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    """One variant's channel price against what the platform pays for it."""
+
+    settlement: Decimal
+    price: Decimal
+    fixed: bool
+
+    @property
+    def margin(self) -> Decimal:
+        return margin(self.settlement, self.price)
+
+    @property
+    def margin_pct(self) -> Decimal:
+        return (self.margin * 100 / self.settlement).quantize(CENT, ROUND_HALF_UP)
+
+    @property
+    def below_cost(self) -> bool:
+        return self.price < self.settlement
 
 
 def round_price(amount: Decimal, rounding: Rounding) -> Decimal:
@@ -58,12 +123,76 @@ def round_price(amount: Decimal, rounding: Rounding) -> Decimal:
 def channel_price(settlement_price: Decimal, rule: PriceRule) -> Decimal:
     """The price a channel's members pay for one unit."""
     if rule.fixed_price is not None:
-        return round_price(rule.fixed_price, rule.rounding)
+        return rule.fixed_price.quantize(CENT, rounding=ROUND_HALF_UP)
     markup = rule.markup
     factor = 1 + (markup.payment_pct + markup.platform_pct + markup.channel_pct) / 100
-    return round_price(settlement_price * factor + markup.fixed_amount, rule.rounding)
+    price = round_price(settlement_price * factor + markup.fixed_amount, rule.rounding)
+    if price < settlement_price:
+        # Half-up to the cent can fall under a settlement price with 3 decimals.
+        price = settlement_price.quantize(CENT, rounding=ROUND_CEILING)
+    return price
+
+
+def quote(settlement_price: Decimal, rule: PriceRule) -> PriceQuote:
+    return PriceQuote(
+        settlement=settlement_price,
+        price=channel_price(settlement_price, rule),
+        fixed=rule.fixed_price is not None,
+    )
 
 
 def margin(settlement_price: Decimal, price: Decimal) -> Decimal:
     """What the platform keeps per unit; negative means selling below cost."""
     return price - settlement_price
+
+
+def resolve_rule(default: PriceRule, *overrides: Optional[RuleOverride]) -> PriceRule:
+    """The rule for one variant: ``overrides`` from least to most specific.
+
+    The most specific non-empty override decides the kind: its fixed price, or
+    a markup whose fields fall back level by level to the channel default.
+    """
+    levels = [o for o in overrides if o is not None and not o.is_empty()]
+    if levels and levels[-1].fixed_price is not None:
+        return PriceRule(Markup(), default.rounding, fixed_price=levels[-1].fixed_price)
+    fields = {name: getattr(default.markup, name) for name in _MARKUP_FIELDS}
+    rounding = default.rounding
+    for level in levels:
+        for name in _MARKUP_FIELDS:
+            if getattr(level, name) is not None:
+                fields[name] = getattr(level, name)
+        if level.rounding is not None:
+            rounding = level.rounding
+    return PriceRule(Markup(**fields), rounding)
+
+
+def validate_override(override: RuleOverride) -> None:
+    """Markups are percentages in [0, 1000] and amounts >= 0; a fixed price > 0."""
+    if override.fixed_price is not None:
+        if override.fixed_price <= 0:
+            raise PriceRuleError("invalid_rule", "A fixed price must be above zero.")
+        if any(getattr(override, name) is not None for name in _MARKUP_FIELDS):
+            raise PriceRuleError(
+                "invalid_rule", "Give either a fixed price or markups, not both."
+            )
+    for name in ("payment_pct", "platform_pct", "channel_pct"):
+        value = getattr(override, name)
+        if value is not None and not (0 <= value <= MAX_PCT):
+            raise PriceRuleError(
+                "invalid_rule", f"{name} must be between 0 and {MAX_PCT}."
+            )
+    if override.fixed_amount is not None and override.fixed_amount < 0:
+        raise PriceRuleError("invalid_rule", "The fixed markup cannot be negative.")
+
+
+def guard_below_cost(quotes: Iterable[PriceQuote], acknowledged: bool) -> None:
+    """Refuse prices below settlement unless a staff user acknowledged them."""
+    below = [q for q in quotes if q.below_cost]
+    if below and not acknowledged:
+        worst = min(below, key=lambda q: q.margin)
+        raise PriceRuleError(
+            "below_cost_not_acknowledged",
+            f"{len(below)} item(s) would sell below the settlement price "
+            f"(worst: {worst.price} against {worst.settlement}); acknowledge "
+            "the loss to save.",
+        )

@@ -39,3 +39,13 @@ def staff_token(api_server):
         return response["data"]["tokenCreate"]["token"]
 
     return make
+
+
+@pytest.fixture
+def demo(db):
+    """The demo world: 2 channels with pools, 20 products with settlement prices."""
+    import io
+
+    from saleor_flash.demo import seed_demo
+
+    return seed_demo(io.StringIO())

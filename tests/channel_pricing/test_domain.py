@@ -2,16 +2,23 @@
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from plugins.channel_pricing.domain import (
     Markup,
     PriceRule,
+    PriceRuleError,
     Rounding,
+    RuleOverride,
     channel_price,
+    guard_below_cost,
     margin,
+    quote,
+    resolve_rule,
     round_price,
+    validate_override,
 )
 
 money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2)
@@ -65,3 +72,132 @@ def test_markup_prices_round_up_and_never_below_settlement(
         assert price % 1 == Decimal("0.90")
     else:
         assert price % 1 == 0
+
+
+# --- rule resolution, fixed prices, the below-cost guard ---------------------
+
+settlement3 = st.decimals(
+    min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3
+)
+roundings = st.sampled_from(list(Rounding))
+
+
+def test_fixed_price_is_kept_to_the_cent_whatever_the_rounding():
+    for rounding in Rounding:
+        rule = PriceRule(Markup(), rounding, fixed_price=Decimal("19.994"))
+        assert channel_price(Decimal("5"), rule) == Decimal("19.99")
+
+
+def test_cent_rounding_never_drops_below_a_three_decimal_settlement():
+    assert channel_price(Decimal("10.004"), PriceRule(Markup())) == Decimal("10.01")
+
+
+@given(settlement=settlement3, payment=pct, platform=pct, channel=pct, r=roundings)
+def test_markup_prices_never_fall_below_settlement(
+    settlement, payment, platform, channel, r
+):
+    price = channel_price(settlement, PriceRule(Markup(payment, platform, channel), r))
+    assert price >= settlement
+    assert price == price.quantize(Decimal("0.01"))
+
+
+@given(
+    settlement=settlement3,
+    fixed=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000"), places=2),
+    acknowledged=st.booleans(),
+)
+def test_never_below_settlement_without_acknowledgement(
+    settlement, fixed, acknowledged
+):
+    rule = PriceRule(Markup(), fixed_price=fixed)
+    offer = quote(settlement, rule)
+    try:
+        guard_below_cost([offer], acknowledged)
+    except PriceRuleError as refusal:
+        assert refusal.code == "below_cost_not_acknowledged"
+        assert offer.price < settlement and not acknowledged
+    else:
+        assert offer.price >= settlement or acknowledged
+
+
+@given(
+    settlement=money,
+    base=st.tuples(pct, pct, pct),
+    which=st.integers(min_value=0, max_value=3),
+    low=pct,
+    high=pct,
+    r=roundings,
+)
+def test_raising_any_markup_field_never_lowers_the_price(
+    settlement, base, which, low, high, r
+):
+    assume(low <= high)
+    fields = list(base) + [Decimal("0")]
+
+    def price_with(value):
+        values = list(fields)
+        values[which] = value
+        return channel_price(settlement, PriceRule(Markup(*values), r))
+
+    assert price_with(low) <= price_with(high)
+
+
+@given(
+    amount=st.decimals(min_value=Decimal("0.001"), max_value=Decimal("1e6"), places=3)
+)
+def test_rounding_rules_round_up_to_their_grid(amount):
+    cent = round_price(amount, Rounding.CENT)
+    assert abs(cent - amount) <= Decimal("0.005")
+    ninety = round_price(amount, Rounding.NINETY)
+    assert ninety >= amount and ninety - amount < 1 and ninety % 1 == Decimal("0.90")
+    whole = round_price(amount, Rounding.WHOLE_UP)
+    assert whole >= amount and whole - amount < 1 and whole % 1 == 0
+
+
+DEFAULT = PriceRule(Markup(Decimal("1"), Decimal("2"), Decimal("3")), Rounding.CENT)
+
+
+def test_no_override_uses_the_channel_default():
+    assert resolve_rule(DEFAULT, None, RuleOverride()) == DEFAULT
+
+
+def test_variant_override_beats_product_override_field_by_field():
+    product = RuleOverride(platform_pct=Decimal("10"), rounding=Rounding.NINETY)
+    variant = RuleOverride(channel_pct=Decimal("7"))
+    rule = resolve_rule(DEFAULT, product, variant)
+    assert rule.markup == Markup(Decimal("1"), Decimal("10"), Decimal("7"))
+    assert rule.rounding == Rounding.NINETY and rule.fixed_price is None
+
+
+def test_product_fixed_price_applies_unless_the_variant_overrides():
+    product = RuleOverride(fixed_price=Decimal("9.99"))
+    assert resolve_rule(DEFAULT, product, None).fixed_price == Decimal("9.99")
+    variant = RuleOverride(channel_pct=Decimal("0"))
+    assert resolve_rule(DEFAULT, product, variant).fixed_price is None
+    fixed_variant = RuleOverride(fixed_price=Decimal("5"))
+    assert resolve_rule(DEFAULT, product, fixed_variant).fixed_price == Decimal("5")
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        RuleOverride(fixed_price=Decimal("0")),
+        RuleOverride(fixed_price=Decimal("5"), platform_pct=Decimal("1")),
+        RuleOverride(payment_pct=Decimal("-1")),
+        RuleOverride(channel_pct=Decimal("1000.001")),
+        RuleOverride(fixed_amount=Decimal("-0.01")),
+    ],
+)
+def test_invalid_overrides_are_refused(override):
+    with pytest.raises(PriceRuleError) as caught:
+        validate_override(override)
+    assert caught.value.code == "invalid_rule"
+
+
+def test_quote_margin():
+    offer = quote(Decimal("40"), PriceRule(Markup(), fixed_price=Decimal("30")))
+    assert (offer.margin, offer.margin_pct, offer.below_cost) == (
+        Decimal("-10.00"),
+        Decimal("-25.00"),
+        True,
+    )
