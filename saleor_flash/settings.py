@@ -60,6 +60,7 @@ MIDDLEWARE = (
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "saleor_flash.middleware.fresh_site",
     ]
     + MIDDLEWARE[2:]
 )
