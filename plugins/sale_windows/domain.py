@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import Enum
+from typing import Optional, Sequence, Tuple
 
 
 class SaleKind(str, Enum):
@@ -59,3 +62,90 @@ def sale_status(
 def units_remaining(cap: int, sold: int, reserved: int) -> int:
     """Units still open to new holds; never negative."""
     return max(cap - sold - reserved, 0)
+
+
+class Refusal(str, Enum):
+    """Why a hold is refused; values match ``FlashSaleErrorCode``."""
+
+    NOT_LIVE = "not_live"
+    SOLD_OUT = "sold_out"
+    LIMIT_EXCEEDED = "limit_exceeded"
+    INVALID_QUANTITY = "invalid_quantity"
+
+
+@dataclass(frozen=True)
+class HoldContext:
+    """Everything the hold rule needs, read under the item's row lock.
+
+    ``held_by_others`` counts live holds of *other* checkouts on the item;
+    ``customer_elsewhere`` counts the customer's committed units plus live
+    holds of other checkouts on the item (their allowance used elsewhere).
+    """
+
+    now: datetime
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    cap: int
+    sold: int
+    held_by_others: int
+    per_customer_limit: Optional[int]
+    customer_elsewhere: int
+
+
+def check_quantity(quantity: int, cap: Optional[int] = None) -> Optional[Refusal]:
+    if quantity < 1 or (cap is not None and quantity > cap):
+        return Refusal.INVALID_QUANTITY
+    return None
+
+
+def decide_hold(context: HoldContext, quantity: int) -> Optional[Refusal]:
+    """``None`` when this checkout may hold ``quantity`` units, else the reason.
+
+    The quantity is the hold's new total (set, not add), so a retried request
+    asks for the same units again instead of a second hold. Limit comes before
+    cap: a customer who already bought learns that, not "sold out".
+    """
+    refusal = check_quantity(quantity, context.cap)
+    if refusal:
+        return refusal
+    if context.cancelled or not is_live_window(
+        context.now, context.starts_at, context.ends_at
+    ):
+        return Refusal.NOT_LIVE
+    limit = context.per_customer_limit
+    if limit is not None and context.customer_elsewhere + quantity > limit:
+        return Refusal.LIMIT_EXCEEDED
+    if context.sold + context.held_by_others + quantity > context.cap:
+        return Refusal.SOLD_OUT
+    return None
+
+
+def hold_expiry(now: datetime, ttl_seconds: int, ends_at: datetime) -> datetime:
+    """A hold lasts ``ttl_seconds`` but never past the end of the sale."""
+    return min(now + timedelta(seconds=ttl_seconds), ends_at)
+
+
+def units_to_commit(held: int, ordered: int) -> int:
+    """Flash units an order turns into sales: the hold, at most what was ordered."""
+    return max(min(held, ordered), 0)
+
+
+def flash_line_total(
+    quantity: int,
+    held: Sequence[Tuple[int, Decimal]],
+    regular_line_total: Decimal,
+) -> Decimal:
+    """A line's total: held units at their sale price, the rest at the regular
+    price. ``held`` is ``(units, sale price)`` per hold, applied in order and
+    never to more than ``quantity`` units in all; ``regular_line_total`` is the
+    line at the regular price for all ``quantity`` units."""
+    if quantity <= 0:
+        return regular_line_total
+    total = Decimal(0)
+    left = quantity
+    for units, sale_price in held:
+        used = max(min(units, left), 0)
+        total += sale_price * used
+        left -= used
+    return total + regular_line_total * left / quantity

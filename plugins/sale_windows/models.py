@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -47,6 +49,9 @@ class FlashSaleItem(models.Model):
     cap = models.PositiveIntegerField()
     sold = models.PositiveIntegerField(default=0)
     per_customer_limit = models.PositiveIntegerField(null=True, blank=True)
+    # Bumped by every locked change of the item's holds or counts; the Redis
+    # gate keeps only the newest published state (see gate.py).
+    gate_version = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ("pk",)
@@ -65,13 +70,25 @@ class FlashSaleItem(models.Model):
 
 
 class Reservation(models.Model):
+    # The public id: unguessable, so holding it is what allows a release.
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     item = models.ForeignKey(
         FlashSaleItem, related_name="reservations", on_delete=models.CASCADE
     )
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    # Lower-cased e-mail of the buyer (signed-in account or guest checkout):
+    # the per-customer limit counts across all of this customer's orders.
+    customer_key = models.CharField(max_length=254, blank=True, default="")
     checkout_token = models.UUIDField(null=True, blank=True, db_index=True)
+    order = models.ForeignKey(
+        "order.Order",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
     quantity = models.PositiveIntegerField()
     expires_at = models.DateTimeField(db_index=True)
     state = models.CharField(
@@ -84,3 +101,13 @@ class Reservation(models.Model):
 
     class Meta:
         ordering = ("pk",)
+        indexes = [models.Index(fields=["item", "customer_key", "state"])]
+        constraints = [
+            # One open (held or lapsed, not yet released) hold per item and
+            # checkout: a retried reserve updates it instead of holding twice.
+            models.UniqueConstraint(
+                fields=["item", "checkout_token"],
+                condition=models.Q(state__in=["held", "expired"]),
+                name="flash_one_open_hold_per_checkout",
+            )
+        ]

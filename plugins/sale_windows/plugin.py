@@ -1,4 +1,10 @@
-from saleor_flash.plugin_base import FlashPlugin
+"""Saleor hooks of the flash-sale plugin: thin, checking ``self.active``
+(through ``when_active``) and calling the checkout services."""
+
+from django.core.exceptions import ValidationError
+from saleor.checkout.error_codes import CheckoutErrorCode
+
+from saleor_flash.plugin_base import FlashPlugin, when_active
 
 
 class SaleWindowsPlugin(FlashPlugin):
@@ -8,3 +14,68 @@ class SaleWindowsPlugin(FlashPlugin):
         "Time-boxed flash sales with hard unit caps, per-customer limits and "
         "short reservation holds."
     )
+
+    @when_active
+    def calculate_checkout_line_total(self, checkout_line, discounts, previous_value):
+        from .checkout_pricing import checkout_line_total
+
+        return checkout_line_total(
+            checkout_line.checkout_id,
+            checkout_line.variant_id,
+            checkout_line.quantity,
+            previous_value,
+        )
+
+    @when_active
+    def calculate_order_line_unit(self, order_line, previous_value):
+        from .checkout_pricing import order_line_unit
+
+        if not order_line.order_id or not order_line.variant_id:
+            return previous_value
+        return order_line_unit(
+            order_line.order_id,
+            order_line.variant_id,
+            order_line.quantity,
+            previous_value,
+        )
+
+    @when_active
+    def preprocess_order_creation(self, checkout, discounts, previous_value):
+        from .checkout_flow import HoldsLapsed, check_holds_before_payment
+
+        try:
+            check_holds_before_payment(checkout.token)
+        except HoldsLapsed as error:
+            raise ValidationError(
+                {
+                    "lines": ValidationError(
+                        str(error), code=CheckoutErrorCode.INSUFFICIENT_STOCK
+                    )
+                }
+            ) from error
+        return previous_value
+
+    @when_active
+    def order_created(self, order, previous_value):
+        from .checkout_flow import HoldLost, sell_holds
+
+        try:
+            sell_holds(order)
+        except HoldLost as error:
+            raise ValidationError(
+                {
+                    "lines": ValidationError(
+                        f"Your flash-sale hold on {error} expired during payment "
+                        "and its units are gone.",
+                        code=CheckoutErrorCode.INSUFFICIENT_STOCK,
+                    )
+                }
+            ) from error
+        return previous_value
+
+    @when_active
+    def order_cancelled(self, order, previous_value):
+        from .checkout_flow import give_back
+
+        give_back(order)
+        return previous_value

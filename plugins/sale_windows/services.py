@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from django.db import transaction
 from django.db.models import (
     Count,
     F,
@@ -17,7 +16,6 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from .domain import ReservationState, SaleStatus
 from .models import FlashSale, FlashSaleItem, Reservation
@@ -74,10 +72,52 @@ def sales_for_channel(channel_slug: Optional[str]) -> QuerySet:
 def expire_reservations(now: Optional[datetime] = None) -> int:
     """Mark HELD reservations past ``expires_at`` EXPIRED; return how many.
 
-    Units come back by themselves: ``reserved`` only counts HELD rows.
+    Units come back by themselves (``reserved`` only counts HELD rows); each
+    item is handled under its row lock so the Redis gate learns it too.
     """
-    now = now or timezone.now()
-    with transaction.atomic():
-        return Reservation.objects.filter(
-            state=ReservationState.HELD, expires_at__lte=now
-        ).update(state=ReservationState.EXPIRED)
+    from .reservations import expire_lapsed_holds
+
+    return expire_lapsed_holds(now)
+
+
+def offers_for_variants(
+    variant_ids, channel_slug: Optional[str], now: datetime
+) -> dict:
+    """Live and upcoming flash-sale items for these variants, offered in a channel.
+
+    Added for the channel catalog (plugins/channel_pricing). Returns
+    ``{variant_id: [dict(sale_id, sale_name, item_id, starts_at, ends_at,
+    sale_price_amount, currency, cap, sold, reserved, per_customer_limit,
+    live)]}`` in two queries whatever the number of variants. Sales without
+    channels are offered everywhere.
+    """
+    sales = FlashSale.objects.filter(cancelled_at__isnull=True, ends_at__gt=now)
+    if channel_slug:
+        sales = sales.filter(Q(channels__slug=channel_slug) | Q(channels__isnull=True))
+    else:
+        sales = sales.filter(channels__isnull=True)
+    items = (
+        items_with_reserved(FlashSaleItem.objects.filter(variant_id__in=variant_ids))
+        .filter(sale_id__in=sales.values("pk"))
+        .select_related("sale")
+        .order_by("sale__starts_at", "pk")
+    )
+    offers: dict = {}
+    for item in items:
+        offers.setdefault(item.variant_id, []).append(
+            {
+                "sale_id": item.sale_id,
+                "sale_name": item.sale.name,
+                "item_id": item.pk,
+                "starts_at": item.sale.starts_at,
+                "ends_at": item.sale.ends_at,
+                "sale_price_amount": item.sale_price_amount,
+                "currency": item.currency,
+                "cap": item.cap,
+                "sold": item.sold,
+                "reserved": item.reserved,
+                "per_customer_limit": item.per_customer_limit,
+                "live": item.sale.starts_at <= now,
+            }
+        )
+    return offers

@@ -6,7 +6,11 @@ from saleor.graphql.core.types import Money
 from saleor.graphql.product.types import ProductVariant
 
 from .. import domain, models
-from .enums import FlashSaleKindEnum, FlashSaleStatusEnum
+from .enums import (
+    FlashReservationStateEnum,
+    FlashSaleKindEnum,
+    FlashSaleStatusEnum,
+)
 
 
 class FlashSaleItem(CountableDjangoObjectType):
@@ -91,6 +95,38 @@ class FlashSale(CountableDjangoObjectType):
     @staticmethod
     def resolve_channels(root: models.FlashSale, _info):
         return [channel.slug for channel in root.channels.all()]
+
+    @staticmethod
+    def resolve_server_time(_root, _info):
+        return timezone.now()
+
+
+class FlashReservation(graphene.ObjectType):
+    id = graphene.ID(required=True, description="Opaque ID; holding it allows release.")
+    item = graphene.Field(FlashSaleItem, required=True)
+    quantity = graphene.Int(required=True, description="Units held.")
+    expires_at = graphene.DateTime(
+        required=True, description="When the hold lapses and the units come back."
+    )
+    state = FlashReservationStateEnum(required=True)
+    server_time = graphene.DateTime(
+        required=True, description="The server's clock, for countdowns."
+    )
+
+    class Meta:
+        description = "Flash-sale units held for a checkout."
+
+    @staticmethod
+    def resolve_id(root: models.Reservation, _info):
+        return graphene.Node.to_global_id("FlashReservation", str(root.token))
+
+    @staticmethod
+    def resolve_item(root: models.Reservation, _info):
+        return root.item
+
+    @staticmethod
+    def resolve_state(root: models.Reservation, _info):
+        return root.state
 
     @staticmethod
     def resolve_server_time(_root, _info):

@@ -1,0 +1,69 @@
+"""Flash prices in checkouts and orders: held units at the sale price, the
+rest at whatever price Saleor and the other plugins computed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Iterable, List, Tuple
+
+from prices import Money, TaxedMoney
+from saleor.core.taxes import quantize_price
+
+from . import domain
+from .domain import ReservationState
+from .models import Reservation
+from .reservations import CheckoutHold, open_holds_of_checkout
+
+
+def _priced_units(
+    holds: Iterable[CheckoutHold], variant_id: int
+) -> List[Tuple[int, Decimal]]:
+    return [
+        (hold.quantity, Decimal(hold.sale_price_amount))
+        for hold in holds
+        if hold.variant_id == variant_id
+    ]
+
+
+def _blend(quantity: int, priced: List[Tuple[int, Decimal]], regular: Money) -> Money:
+    """``regular`` is the line at the regular price for ``quantity`` units."""
+    total = domain.flash_line_total(quantity, priced, regular.amount)
+    return Money(total, regular.currency)
+
+
+def _apply(quantity: int, priced, previous: TaxedMoney) -> TaxedMoney:
+    if not priced or quantity <= 0:
+        return previous
+    price = TaxedMoney(
+        net=_blend(quantity, priced, previous.net),
+        gross=_blend(quantity, priced, previous.gross),
+    )
+    return quantize_price(price, price.currency)
+
+
+def checkout_line_total(
+    checkout_token, variant_id: int, quantity: int, previous: TaxedMoney
+) -> TaxedMoney:
+    """The line total with the checkout's open holds on this variant applied.
+
+    Lapsed (not yet released) holds keep their price so that checkoutComplete
+    can refuse them with a clear message instead of a payment mismatch.
+    """
+    holds = open_holds_of_checkout(checkout_token)
+    return _apply(quantity, _priced_units(holds, variant_id), previous)
+
+
+def order_line_unit(
+    order_id: int, variant_id: int, quantity: int, previous_unit: TaxedMoney
+) -> TaxedMoney:
+    """An order line's unit price with the order's sold flash units applied."""
+    rows = Reservation.objects.filter(
+        order_id=order_id,
+        state=ReservationState.COMMITTED,
+        item__variant_id=variant_id,
+    ).values_list("quantity", "item__sale_price_amount")
+    priced = [(units, Decimal(price)) for units, price in rows]
+    if not priced or quantity <= 0:
+        return previous_unit
+    line = _apply(quantity, priced, previous_unit * quantity)
+    return quantize_price(line / quantity, line.currency)

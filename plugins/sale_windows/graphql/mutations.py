@@ -1,0 +1,109 @@
+"""Storefront mutations: hold and release flash units. Thin: they translate
+IDs and errors and call ``storefront``."""
+
+import uuid
+
+import graphene
+from django.core.exceptions import ValidationError
+from saleor.graphql.core.mutations import BaseMutation
+from saleor.graphql.core.types.common import Error
+
+from .. import storefront
+from ..reservations import ReservationError
+from .enums import FlashSaleErrorCodeEnum
+from .types import FlashReservation
+
+
+class FlashSaleError(Error):
+    code = FlashSaleErrorCodeEnum(description="The error code.", required=True)
+
+
+def decode_id(global_id: str, expected_type: str, field: str) -> str:
+    try:
+        type_name, value = graphene.Node.from_global_id(global_id)
+    except Exception:
+        type_name, value = None, None
+    if type_name != expected_type or not value:
+        raise ValidationError(
+            {field: ValidationError(f"Not a {expected_type} ID.", code="not_found")}
+        )
+    return value
+
+
+def decode_uuid(global_id: str, expected_type: str, field: str) -> uuid.UUID:
+    value = decode_id(global_id, expected_type, field)
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationError(
+            {field: ValidationError(f"Not a {expected_type} ID.", code="not_found")}
+        ) from None
+
+
+def as_validation_error(error: ReservationError, field: str) -> ValidationError:
+    return ValidationError({field: ValidationError(error.message, code=error.code)})
+
+
+class FlashSaleReserve(BaseMutation):
+    reservation = graphene.Field(
+        FlashReservation, description="The hold, with the time it lapses."
+    )
+
+    class Arguments:
+        item_id = graphene.ID(required=True, description="ID of the FlashSaleItem.")
+        quantity = graphene.Int(
+            required=True,
+            description="Units to hold for the checkout (sets the hold; a retry "
+            "with the same quantity returns the same hold).",
+        )
+        checkout_id = graphene.ID(
+            required=True, description="The checkout the held units are priced in."
+        )
+
+    class Meta:
+        description = (
+            "Hold flash-sale units for a checkout for a few minutes. Held units "
+            "are priced at the sale price in that checkout; checkoutComplete "
+            "turns them into sold units."
+        )
+        error_type_class = FlashSaleError
+        error_type_field = "flash_sale_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, info, item_id, quantity, checkout_id):
+        item_pk = decode_id(item_id, "FlashSaleItem", "item_id")
+        token = decode_uuid(checkout_id, "Checkout", "checkout_id")
+        try:
+            reservation = storefront.reserve_for_checkout(
+                int(item_pk), quantity, token, info.context.user
+            )
+        except ReservationError as error:
+            field = "quantity" if error.code != "not_found" else "item_id"
+            raise as_validation_error(error, field) from error
+        return FlashSaleReserve(reservation=reservation)
+
+
+class FlashSaleRelease(BaseMutation):
+    reservation = graphene.Field(FlashReservation, description="The released hold.")
+
+    class Arguments:
+        id = graphene.ID(required=True, description="ID of the FlashReservation.")
+
+    class Meta:
+        description = "Give a hold's units back before it lapses."
+        error_type_class = FlashSaleError
+        error_type_field = "flash_sale_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, id):
+        token = decode_uuid(id, "FlashReservation", "id")
+        try:
+            reservation = storefront.release_hold(token)
+        except ReservationError as error:
+            raise as_validation_error(error, "id") from error
+        return FlashSaleRelease(reservation=reservation)
+
+
+class FlashSaleMutations(graphene.ObjectType):
+    flash_sale_reserve = FlashSaleReserve.Field()
+    flash_sale_release = FlashSaleRelease.Field()

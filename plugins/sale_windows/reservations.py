@@ -1,0 +1,581 @@
+"""Reservation use cases: hold, release, expire, sell and give back flash units.
+
+PostgreSQL decides. Every change of an item's holds or counts happens in a
+transaction that first locks the item row with an ``UPDATE ... RETURNING``
+(which also bumps ``gate_version`` and reads the sale's window and the DB
+clock *after* the lock is granted), and then re-reads the reservation sums in
+a NEW statement. Under READ COMMITTED a statement that waited for a lock still
+sums from the snapshot taken when it started; a fresh statement sees every
+hold committed by the transactions it waited for (Saleor 2.10's
+``allocate_stock`` sums inside the locking statement and oversells).
+
+After commit, the item's new state is published to the Redis gate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from . import domain, gate
+from .domain import Refusal, ReservationState
+from .models import FlashSaleItem, Reservation
+
+HELD = ReservationState.HELD.value
+EXPIRED = ReservationState.EXPIRED.value
+COMMITTED = ReservationState.COMMITTED.value
+RELEASED = ReservationState.RELEASED.value
+
+ITEM_TABLE = FlashSaleItem._meta.db_table
+RESERVATION_TABLE = Reservation._meta.db_table
+
+
+class ReservationError(Exception):
+    """A refused hold; ``code`` is a ``FlashSaleErrorCode`` value."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+REFUSAL_MESSAGES = {
+    Refusal.NOT_LIVE: "This flash sale is not live.",
+    Refusal.SOLD_OUT: "Sold out: no units left to hold.",
+    Refusal.LIMIT_EXCEEDED: "You have reached the per-customer limit for this item.",
+    Refusal.INVALID_QUANTITY: "The quantity must be at least 1 and within the cap.",
+}
+
+
+def refused(refusal: Refusal) -> ReservationError:
+    return ReservationError(refusal.value, REFUSAL_MESSAGES[refusal])
+
+
+def ttl_seconds() -> int:
+    return int(getattr(settings, "FLASH_RESERVATION_TTL_SECONDS", 600))
+
+
+def checkout_grace_seconds() -> int:
+    return int(getattr(settings, "FLASH_CHECKOUT_GRACE_SECONDS", 120))
+
+
+@dataclass(frozen=True)
+class LockedItem:
+    item_id: int
+    sale_id: int
+    cap: int
+    sold: int
+    per_customer_limit: Optional[int]
+    version: int
+    now: datetime
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+    kind: str
+
+
+def lock_item(item_id: int) -> Optional[LockedItem]:
+    """Lock the item row (inside a transaction); None when it does not exist."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {ITEM_TABLE} AS item
+               SET gate_version = item.gate_version + 1
+              FROM sale_windows_flashsale AS sale
+             WHERE item.id = %s AND sale.id = item.sale_id
+         RETURNING item.id, item.sale_id, item.cap, item.sold,
+                   item.per_customer_limit, item.gate_version, clock_timestamp(),
+                   sale.starts_at, sale.ends_at, sale.cancelled_at IS NOT NULL,
+                   sale.kind
+            """,
+            [item_id],
+        )
+        row = cursor.fetchone()
+    return LockedItem(*row) if row else None
+
+
+def _expire_lapsed(item: LockedItem) -> None:
+    """Lazy cleanup: holds past their expiry give their units back now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {RESERVATION_TABLE} SET state = %s "
+            "WHERE item_id = %s AND state = %s AND expires_at <= %s",
+            [EXPIRED, item.item_id, HELD, item.now],
+        )
+
+
+@dataclass(frozen=True)
+class Counts:
+    held_total: int
+    customer_total: int
+
+
+def _counts(item: LockedItem, customer_key: str) -> Counts:
+    """A NEW statement after the lock: sees all holds committed before it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT COALESCE(SUM(quantity) FILTER (WHERE state = %s), 0),
+                   COALESCE(SUM(quantity) FILTER (
+                       WHERE state IN (%s, %s) AND customer_key = %s), 0)
+              FROM {RESERVATION_TABLE}
+             WHERE item_id = %s AND state IN (%s, %s)
+            """,
+            [HELD, HELD, COMMITTED, customer_key, item.item_id, HELD, COMMITTED],
+        )
+        held_total, customer_total = cursor.fetchone()
+    return Counts(int(held_total), int(customer_total))
+
+
+def _epoch_ms(moment: Optional[datetime]) -> int:
+    return int(moment.timestamp() * 1000) if moment else 0
+
+
+def gate_state(
+    item: LockedItem,
+    customer_keys: Iterable[str] = (),
+    checkout_tokens: Iterable[str] = (),
+) -> gate.ItemState:
+    """The item's state as this transaction will commit it (read under lock)."""
+    customer_keys = [key for key in customer_keys if key]
+    checkout_tokens = [str(token) for token in checkout_tokens if token]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT COALESCE(SUM(quantity), 0), MIN(expires_at)
+              FROM {RESERVATION_TABLE} WHERE item_id = %s AND state = %s
+            """,
+            [item.item_id, HELD],
+        )
+        held_total, earliest = cursor.fetchone()
+        customers = []
+        for key in customer_keys:
+            cursor.execute(
+                f"""
+                SELECT COALESCE(SUM(quantity), 0),
+                       MIN(expires_at) FILTER (WHERE state = %s)
+                  FROM {RESERVATION_TABLE}
+                 WHERE item_id = %s AND customer_key = %s AND state IN (%s, %s)
+                """,
+                [HELD, item.item_id, key, HELD, COMMITTED],
+            )
+            taken, customer_earliest = cursor.fetchone()
+            customers.append((key, int(taken), _epoch_ms(customer_earliest)))
+        checkouts = []
+        for token in checkout_tokens:
+            cursor.execute(
+                f"""
+                SELECT quantity, expires_at FROM {RESERVATION_TABLE}
+                 WHERE item_id = %s AND checkout_token = %s AND state = %s
+                """,
+                [item.item_id, token, HELD],
+            )
+            row = cursor.fetchone()
+            checkouts.append(
+                (token, int(row[0]), _epoch_ms(row[1])) if row else (token, 0, 0)
+            )
+    return gate.ItemState(
+        sale_id=item.sale_id,
+        item_id=item.item_id,
+        version=item.version,
+        free=max(item.cap - item.sold - int(held_total), 0),
+        earliest_expiry_ms=_epoch_ms(earliest),
+        per_customer_limit=item.per_customer_limit,
+        sale_ends_at_s=int(item.ends_at.timestamp()),
+        customers=tuple(customers),
+        checkouts=tuple(checkouts),
+    )
+
+
+def publish_on_commit(states: List[gate.ItemState]) -> None:
+    if states:
+        transaction.on_commit(lambda: gate.publish(states))
+
+
+# --- reserve ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """Who holds: the customer key (e-mail) and the checkout the hold prices."""
+
+    customer_key: str
+    checkout_token: str
+    user_id: Optional[int] = None
+
+
+_item_sales: Dict[int, int] = {}
+
+
+def sale_of_item(item_id: int) -> Optional[int]:
+    """The sale an item belongs to; cached per process (it never changes)."""
+    sale_id = _item_sales.get(item_id)
+    if sale_id is None:
+        sale_id = (
+            FlashSaleItem.objects.filter(pk=item_id)
+            .values_list("sale_id", flat=True)
+            .first()
+        )
+        if sale_id is not None:
+            _item_sales[item_id] = sale_id
+    return sale_id
+
+
+def gate_check(
+    item_id: int, quantity: int, checkout_token: str, customer_key: str = ""
+) -> None:
+    """Refuse early from Redis; raises ReservationError, else returns."""
+    refusal = domain.check_quantity(quantity)
+    if refusal:
+        raise refused(refusal)
+    sale_id = sale_of_item(item_id)
+    if sale_id is None:
+        raise ReservationError("not_found", "No flash-sale item with this ID.")
+    answer = gate.check(sale_id, item_id, quantity, checkout_token, customer_key)
+    if answer == gate.SOLD_OUT:
+        raise refused(Refusal.SOLD_OUT)
+    if answer == gate.LIMIT_EXCEEDED:
+        raise refused(Refusal.LIMIT_EXCEEDED)
+
+
+def reserve(item_id: int, quantity: int, buyer: Buyer) -> Reservation:
+    """Hold ``quantity`` units of an item for a checkout; the decision is made
+    in PostgreSQL under the item's row lock.
+
+    Setting, not adding: the checkout's hold on the item becomes ``quantity``
+    units, so a retried request returns the same hold. A lapsed hold of the
+    checkout is renewed if the units are still there.
+    Raises ReservationError with a FlashSaleErrorCode value.
+    """
+    outcome: Tuple[Optional[Reservation], Optional[Refusal]]
+    with transaction.atomic():
+        item = lock_item(item_id)
+        if item is None:
+            raise ReservationError("not_found", "No flash-sale item with this ID.")
+        _expire_lapsed(item)
+        outcome = _decide_and_hold(item, quantity, buyer)
+        publish_on_commit(
+            [gate_state(item, [buyer.customer_key], [buyer.checkout_token])]
+        )
+    reservation, refusal = outcome
+    if refusal:
+        raise refused(refusal)
+    return reservation
+
+
+def _decide_and_hold(
+    item: LockedItem, quantity: int, buyer: Buyer
+) -> Tuple[Optional[Reservation], Optional[Refusal]]:
+    counts = _counts(item, buyer.customer_key)
+    current = (
+        Reservation.objects.filter(
+            item_id=item.item_id,
+            checkout_token=buyer.checkout_token,
+            state__in=[HELD, EXPIRED],
+        )
+        .select_related("item")
+        .first()
+    )
+    live_hold = current.quantity if current and current.state == HELD else 0
+    own_customer = (
+        live_hold if current and current.customer_key == buyer.customer_key else 0
+    )
+    context = domain.HoldContext(
+        now=item.now,
+        starts_at=item.starts_at,
+        ends_at=item.ends_at,
+        cancelled=item.cancelled,
+        cap=item.cap,
+        sold=item.sold,
+        held_by_others=counts.held_total - live_hold,
+        per_customer_limit=item.per_customer_limit,
+        customer_elsewhere=counts.customer_total - own_customer,
+    )
+    if current and current.state == HELD and current.quantity == quantity:
+        # An idempotent retry: the same hold, unchanged (not even its expiry).
+        return current, None
+    refusal = domain.decide_hold(context, quantity)
+    if refusal:
+        return None, refusal
+    expires_at = domain.hold_expiry(item.now, ttl_seconds(), item.ends_at)
+    if current is None:
+        current = Reservation.objects.create(
+            item_id=item.item_id,
+            customer_id=buyer.user_id,
+            customer_key=buyer.customer_key,
+            checkout_token=buyer.checkout_token,
+            quantity=quantity,
+            expires_at=expires_at,
+            state=HELD,
+            created_at=item.now,
+        )
+    else:
+        if current.state == EXPIRED:
+            current.expires_at = expires_at
+        current.state = HELD
+        current.quantity = quantity
+        current.customer_key = buyer.customer_key
+        current.customer_id = buyer.user_id
+        current.save(
+            update_fields=[
+                "state",
+                "quantity",
+                "expires_at",
+                "customer_key",
+                "customer",
+            ]
+        )
+    return current, None
+
+
+# --- release and expiry -----------------------------------------------------
+
+
+def release(reservation_token: uuid.UUID) -> Optional[Reservation]:
+    """Give a held or lapsed hold back; None when there is no such open hold.
+
+    Releasing twice is harmless: the second call finds the hold RELEASED and
+    returns it unchanged.
+    """
+    found = (
+        Reservation.objects.filter(token=reservation_token)
+        .values_list("item_id", flat=True)
+        .first()
+    )
+    if found is None:
+        return None
+    with transaction.atomic():
+        item = lock_item(found)
+        reservation = Reservation.objects.get(token=reservation_token)
+        if reservation.state in (HELD, EXPIRED):
+            reservation.state = RELEASED
+            reservation.save(update_fields=["state"])
+        publish_on_commit(
+            [gate_state(item, [reservation.customer_key], [reservation.checkout_token])]
+        )
+    return reservation
+
+
+def expire_lapsed_holds(now: Optional[datetime] = None) -> int:
+    """Mark HELD reservations past their expiry EXPIRED; return how many.
+
+    One short transaction per item, under the item's lock, so the gate learns
+    the units are back. ``now`` defaults to the DB clock.
+    """
+    filters = {"state": HELD}
+    if now is not None:
+        filters["expires_at__lte"] = now
+    else:
+        from django.db.models.functions import Now
+
+        filters["expires_at__lte"] = Now()
+    item_ids = sorted(
+        set(Reservation.objects.filter(**filters).values_list("item_id", flat=True))
+    )
+    expired = 0
+    for item_id in item_ids:
+        with transaction.atomic():
+            item = lock_item(item_id)
+            if item is None:
+                continue
+            cutoff = now or item.now
+            expired += Reservation.objects.filter(
+                item_id=item_id, state=HELD, expires_at__lte=cutoff
+            ).update(state=EXPIRED)
+            publish_on_commit([gate_state(item)])
+    return expired
+
+
+# --- checkout and orders ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutHold:
+    """An open hold of a checkout, as pricing and checkoutComplete see it."""
+
+    reservation_id: int
+    item_id: int
+    variant_id: int
+    quantity: int
+    sale_price_amount: object
+    currency: str
+    expires_at: datetime
+    state: str
+    variant_name: str = ""
+
+
+def open_holds_of_checkout(checkout_token) -> List[CheckoutHold]:
+    """Held or lapsed (not released) holds of a checkout, in item order."""
+    rows = (
+        Reservation.objects.filter(
+            checkout_token=checkout_token, state__in=[HELD, EXPIRED]
+        )
+        .select_related("item", "item__variant")
+        .order_by("item_id")
+    )
+    return [
+        CheckoutHold(
+            reservation_id=row.pk,
+            item_id=row.item_id,
+            variant_id=row.item.variant_id,
+            quantity=row.quantity,
+            sale_price_amount=row.item.sale_price_amount,
+            currency=row.item.currency,
+            expires_at=row.expires_at,
+            state=row.state,
+            variant_name=str(row.item.variant),
+        )
+        for row in rows
+    ]
+
+
+def lapsed_holds_before_payment(checkout_token) -> List[CheckoutHold]:
+    """Called just before payment: returns holds that have lapsed; extends the
+    live ones by the checkout grace period so payment cannot outlast them.
+
+    Runs inside checkoutComplete's first transaction (which commits before
+    payment), so the extension is in place while the payment runs.
+    """
+    holds = open_holds_of_checkout(checkout_token)
+    lapsed = []
+    for hold in holds:
+        with transaction.atomic():
+            item = lock_item(hold.item_id)
+            reservation = Reservation.objects.get(pk=hold.reservation_id)
+            if reservation.state != HELD or reservation.expires_at <= item.now:
+                lapsed.append(hold)
+                continue
+            grace_until = item.now + timedelta(seconds=checkout_grace_seconds())
+            if reservation.expires_at < grace_until:
+                reservation.expires_at = grace_until
+                reservation.save(update_fields=["expires_at"])
+            publish_on_commit(
+                [
+                    gate_state(
+                        item, [reservation.customer_key], [reservation.checkout_token]
+                    )
+                ]
+            )
+    return lapsed
+
+
+class HoldLost(Exception):
+    """A checkout's lapsed hold whose units were taken before the order."""
+
+
+def sell_holds_for_order(
+    order_id: int, checkout_token, ordered_by_variant: Dict[int, int]
+) -> int:
+    """Turn a checkout's holds into sold units of an order; return units sold.
+
+    Runs inside the order's transaction (Saleor's ``create_order``). Holds the
+    order does not use (line removed or smaller) are released. A hold that
+    lapsed after the pre-payment check is still sold when the cap has room;
+    otherwise HoldLost is raised and the order rolls back.
+    """
+    sold_units = 0
+    states = []
+    holds = open_holds_of_checkout(checkout_token)
+    remaining_by_variant = dict(ordered_by_variant)
+    for hold in holds:  # item order = lock order
+        item = lock_item(hold.item_id)
+        reservation = Reservation.objects.get(pk=hold.reservation_id)
+        units = domain.units_to_commit(
+            reservation.quantity, remaining_by_variant.get(hold.variant_id, 0)
+        )
+        if units and reservation.state == EXPIRED:
+            counts = _counts(item, reservation.customer_key)
+            if item.sold + counts.held_total + units > item.cap:
+                raise HoldLost(hold.variant_name)
+        if units:
+            remaining_by_variant[hold.variant_id] -= units
+            reservation.state = COMMITTED
+            reservation.quantity = units
+            reservation.order_id = order_id
+            FlashSaleItem.objects.filter(pk=item.item_id).update(sold=item.sold + units)
+            item = _with_sold(item, item.sold + units)
+            sold_units += units
+        else:
+            reservation.state = RELEASED
+        reservation.save(update_fields=["state", "quantity", "order"])
+        states.append(
+            gate_state(item, [reservation.customer_key], [reservation.checkout_token])
+        )
+    publish_on_commit(states)
+    return sold_units
+
+
+def _with_sold(item: LockedItem, sold: int) -> LockedItem:
+    values = dict(item.__dict__)
+    values["sold"] = sold
+    return LockedItem(**values)
+
+
+def give_back_for_order(order_id: int) -> int:
+    """An order was cancelled: its flash units and the customer's allowance
+    come back. Returns units given back; a second call gives back nothing."""
+    item_ids = sorted(
+        set(
+            Reservation.objects.filter(order_id=order_id, state=COMMITTED).values_list(
+                "item_id", flat=True
+            )
+        )
+    )
+    returned = 0
+    states = []
+    with transaction.atomic():
+        for item_id in item_ids:
+            item = lock_item(item_id)
+            rows = list(
+                Reservation.objects.filter(
+                    order_id=order_id, item_id=item_id, state=COMMITTED
+                )
+            )
+            units = sum(row.quantity for row in rows)
+            Reservation.objects.filter(pk__in=[row.pk for row in rows]).update(
+                state=RELEASED
+            )
+            FlashSaleItem.objects.filter(pk=item_id).update(sold=item.sold - units)
+            item = _with_sold(item, item.sold - units)
+            returned += units
+            states.append(gate_state(item, {row.customer_key for row in rows}))
+        publish_on_commit(states)
+    return returned
+
+
+def refresh_live_gates() -> int:
+    """Republish the state of every item of a live (or just ended) sale.
+
+    Run by the periodic sweep: a process killed between its commit and its
+    publish leaves the gate one version behind until the next change of the
+    item; this bounds that to one sweep interval.
+    """
+    from django.db.models.functions import Now
+
+    ids = FlashSaleItem.objects.filter(
+        sale__starts_at__lte=Now(),
+        sale__ends_at__gte=Now() - timedelta(hours=1),
+        sale__cancelled_at__isnull=True,
+    ).values_list("pk", flat=True)
+    return rebuild_gate(list(ids))
+
+
+def rebuild_gate(item_ids: Optional[Iterable[int]] = None) -> int:
+    """Publish every (or the given) item's state from PostgreSQL; returns how
+    many. Customers and checkouts repopulate as they reserve again."""
+    ids = sorted(
+        item_ids
+        if item_ids is not None
+        else FlashSaleItem.objects.values_list("pk", flat=True)
+    )
+    for item_id in ids:
+        with transaction.atomic():
+            item = lock_item(item_id)
+            if item is not None:
+                publish_on_commit([gate_state(item)])
+    return len(ids)

@@ -1,0 +1,82 @@
+"""Storefront use cases: who is buying, may they, then hold or release.
+
+Order of the checks, cheapest first: the quantity (in process), the Redis
+gate (SOLD_OUT / LIMIT_EXCEEDED, no PostgreSQL), the checkout and channel
+(indexed reads), and finally the locked decision in PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Optional
+
+from saleor.checkout.models import Checkout
+
+from . import reservations
+from .channel_access import customer_may_buy_in_sale
+from .models import FlashSaleItem, Reservation
+from .reservations import Buyer, ReservationError
+
+
+def _not_found(what: str) -> ReservationError:
+    return ReservationError("not_found", f"No {what} with this ID.")
+
+
+def _customer_key_of(user) -> str:
+    if user is not None and getattr(user, "is_authenticated", False):
+        return (user.email or f"user-{user.pk}").lower()
+    return ""
+
+
+def resolve_buyer(checkout_token: uuid.UUID, user) -> Buyer:
+    """The customer a hold counts against: the signed-in account, else the
+    checkout's account, else the guest checkout's e-mail."""
+    checkout = (
+        Checkout.objects.filter(token=checkout_token)
+        .select_related("user")
+        .only("token", "email", "user__email", "user__id")
+        .first()
+    )
+    if checkout is None:
+        raise _not_found("checkout")
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    if checkout.user_id and (not signed_in or checkout.user_id != user.pk):
+        # Someone else's checkout: do not reveal it.
+        raise _not_found("checkout")
+    if signed_in:
+        return Buyer(_customer_key_of(user), str(checkout.token), user.pk)
+    return Buyer((checkout.email or "").lower(), str(checkout.token), None)
+
+
+def reserve_for_checkout(
+    item_id: int, quantity: int, checkout_token: uuid.UUID, user=None
+) -> Reservation:
+    """Hold ``quantity`` units of a flash item for a checkout.
+
+    Raises ReservationError with a FlashSaleErrorCode value.
+    """
+    reservations.gate_check(
+        item_id, quantity, str(checkout_token), _customer_key_of(user)
+    )
+    buyer = resolve_buyer(checkout_token, user)
+    if not customer_may_buy_in_sale(item_id, buyer.user_id):
+        raise ReservationError(
+            "not_in_channel", "This flash sale is not offered in your channel."
+        )
+    return reservations.reserve(item_id, quantity, buyer)
+
+
+def release_hold(reservation_token: uuid.UUID) -> Reservation:
+    """Give a hold's units back (its id is the proof of ownership)."""
+    reservation = reservations.release(reservation_token)
+    if reservation is None:
+        raise _not_found("reservation")
+    return reservation
+
+
+def item_exists(item_id: int) -> bool:
+    return FlashSaleItem.objects.filter(pk=item_id).exists()
+
+
+def find_reservation(token: uuid.UUID) -> Optional[Reservation]:
+    return Reservation.objects.filter(token=token).select_related("item").first()
