@@ -17,7 +17,11 @@ class ChannelErrorCode(str, Enum):
     EXP_TOO_FAR_AHEAD = "exp_too_far_ahead"
     ISSUED_IN_FUTURE = "issued_in_future"
     MEMBER_DISABLED = "member_disabled"
-    # Staff management of channels, pools and price rules.
+    # Staff management of channels, pools and price rules. GRAPHQL_ERROR,
+    # REQUIRED and INVALID are the codes Saleor's mutation helpers emit.
+    GRAPHQL_ERROR = "graphql_error"
+    REQUIRED = "required"
+    INVALID = "invalid"
     NOT_FOUND = "not_found"
     DUPLICATE_SLUG = "duplicate_slug"
     INVALID_RULE = "invalid_rule"

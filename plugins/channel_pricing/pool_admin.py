@@ -38,6 +38,7 @@ class PoolItem:
     product_name: str
     variant_name: str
     quote: PriceQuote
+    variant: Optional[ProductVariant] = None
 
 
 def _targets(product_ids: Sequence[int], variant_ids: Sequence[int]):
@@ -111,6 +112,7 @@ def _items(channel, variants, entries, settlements) -> List[PoolItem]:
             product_name=v.product.name,
             variant_name=v.name,
             quote=quotes[v.pk],
+            variant=v,
         )
         for v in variants
         if v.pk in quotes

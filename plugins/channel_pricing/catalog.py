@@ -1,0 +1,96 @@
+"""The channel catalog: the channel's pool with its prices, a page at a time.
+
+Prices for a whole page are computed in bulk (settlement prices, pool
+entries and flash offers: one query each), so the query count does not grow
+with the page size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Dict, List, Optional
+
+from django.db.models import Q, QuerySet
+from saleor.product.models import Product, ProductVariant
+
+from plugins.sale_windows.services import offers_for_variants
+
+from .domain import PriceQuote
+from .models import Channel, ChannelMember
+from .pricing import PoolEntries, pool_variants, quotes_for_variants, settlement_prices
+
+
+class CatalogAccessDenied(Exception):
+    """The viewer is neither a member of this channel nor staff."""
+
+
+@dataclass
+class CatalogVariant:
+    variant: ProductVariant
+    quote: PriceQuote
+    flash_offers: List[dict] = field(default_factory=list)
+
+
+@dataclass
+class CatalogProduct:
+    product: Product
+    variants: List[CatalogVariant]
+
+    @property
+    def price_from(self) -> Optional[Decimal]:
+        prices = [v.quote.price for v in self.variants]
+        return min(prices) if prices else None
+
+
+def channel_for_viewer(channel_slug: str, user, is_staff: bool) -> Channel:
+    """The channel, if this viewer may see its pool: its own members, or staff.
+
+    A member of channel A asking for channel B is refused like a stranger.
+    """
+    channel = Channel.objects.filter(slug=channel_slug).first()
+    if channel is None:
+        raise CatalogAccessDenied("No such channel.")
+    if is_staff:
+        return channel
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise CatalogAccessDenied("Sign in through the channel's entry link.")
+    if not ChannelMember.objects.filter(channel=channel, user_id=user.pk).exists():
+        raise CatalogAccessDenied("You are not a member of this channel.")
+    return channel
+
+
+def catalog_products(channel: Channel, search: Optional[str] = None) -> QuerySet:
+    """Published products with at least one variant in the channel's pool."""
+    products = Product.objects.published().filter(
+        pk__in=pool_variants(channel).values("product_id")
+    )
+    if search:
+        products = products.filter(
+            Q(name__icontains=search) | Q(variants__sku__iexact=search)
+        ).distinct()
+    return products.order_by("name", "pk")
+
+
+def price_page(
+    channel: Channel, products: List[Product], now: datetime
+) -> List[CatalogProduct]:
+    """Channel prices and flash offers for one page of products, in bulk."""
+    product_ids = [p.pk for p in products]
+    variants = list(
+        ProductVariant.objects.filter(product_id__in=product_ids).order_by("pk")
+    )
+    settlements = settlement_prices(v.pk for v in variants)
+    entries = PoolEntries.load(channel, product_ids)
+    quotes = quotes_for_variants(
+        channel, [(v.pk, v.product_id) for v in variants], entries, settlements
+    )
+    offers = offers_for_variants(list(quotes), channel.slug, now)
+    by_product: Dict[int, List[CatalogVariant]] = {pid: [] for pid in product_ids}
+    for variant in variants:
+        if variant.pk in quotes:
+            by_product[variant.product_id].append(
+                CatalogVariant(variant, quotes[variant.pk], offers.get(variant.pk, []))
+            )
+    return [CatalogProduct(p, by_product[p.pk]) for p in products]
