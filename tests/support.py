@@ -60,12 +60,15 @@ def database_url_from_settings(db: Dict[str, Any]) -> str:
     return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
 
 
-def start_api_server(database_url: str, workers: int = 2) -> ApiServer:
+def start_api_server(
+    database_url: str, workers: int = 2, extra_env: Optional[Dict[str, str]] = None
+) -> ApiServer:
     """gunicorn with ``workers`` processes on a free port, against ``database_url``."""
     port = devenv.free_port()
     env = devenv.base_env(
         database_url, os.environ["REDIS_URL"], "saleor_flash.test_settings"
     )
+    env.update(extra_env or {})
     process = subprocess.Popen(
         devenv.api_server_argv(port, workers),
         env=env,

@@ -14,6 +14,7 @@ OUR_PLUGINS = {
     "flash.channel_pricing",
     "flash.payments.points",
     "flash.provider_dropship",
+    "flash.checkout_guard",
 }
 
 

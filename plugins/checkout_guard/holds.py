@@ -29,6 +29,20 @@ from .models import StockHold
 DEADLOCK_RETRIES = 3
 
 
+def units_per_stock(rows, quantity_field: str) -> Dict[int, int]:
+    """Sum ``quantity_field`` per stock row.
+
+    ``order_by()`` matters: Saleor's Allocation orders by pk by default, and a
+    default ordering joins the GROUP BY, which would sum per row instead.
+    """
+    return dict(
+        rows.order_by()
+        .values("stock_id")
+        .annotate(total=Sum(quantity_field))
+        .values_list("stock_id", "total")
+    )
+
+
 def needs_of_lines(lines: Iterable[Tuple[ProductVariant, int]]) -> Dict[int, int]:
     """Units per variant, for variants whose inventory is tracked."""
     needs: Dict[int, int] = defaultdict(int)
@@ -79,16 +93,15 @@ def _hold_stock_locked(checkout_token, needs, country_code, ttl, now):
     stock_ids = [stock_id for stock_id, _, _ in locked]
     # 2. New statements: they see every allocation and hold committed before
     #    we got the locks.
-    allocated = dict(
-        Allocation.objects.filter(stock_id__in=stock_ids, quantity_allocated__gt=0)
-        .values_list("stock_id")
-        .annotate(Sum("quantity_allocated"))
+    allocated = units_per_stock(
+        Allocation.objects.filter(stock_id__in=stock_ids, quantity_allocated__gt=0),
+        "quantity_allocated",
     )
-    held = dict(
-        StockHold.objects.filter(stock_id__in=stock_ids, expires_at__gt=now)
-        .exclude(checkout_token=checkout_token)
-        .values_list("stock_id")
-        .annotate(Sum("quantity"))
+    held = units_per_stock(
+        StockHold.objects.filter(stock_id__in=stock_ids, expires_at__gt=now).exclude(
+            checkout_token=checkout_token
+        ),
+        "quantity",
     )
     levels: Dict[int, List[StockLevel]] = defaultdict(list)
     for stock_id, variant_id, quantity in locked:
@@ -132,8 +145,7 @@ def held_units(
 ) -> Dict[int, int]:
     """Units under live holds per stock row."""
     now = now or timezone.now()
-    return dict(
-        StockHold.objects.filter(stock_id__in=list(stock_ids), expires_at__gt=now)
-        .values_list("stock_id")
-        .annotate(Sum("quantity"))
+    return units_per_stock(
+        StockHold.objects.filter(stock_id__in=list(stock_ids), expires_at__gt=now),
+        "quantity",
     )

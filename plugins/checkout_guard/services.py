@@ -7,7 +7,7 @@ from uuid import UUID
 
 from saleor.checkout.models import Checkout, CheckoutLine
 
-from . import holds, settings
+from . import holds, rescue, settings
 from .models import StockHold
 
 PLUGIN_ID = "flash.checkout_guard"
@@ -33,3 +33,10 @@ def hold_checkout(
 def order_took_units(checkout_token: UUID) -> None:
     """The order's allocation now covers what the holds reserved."""
     holds.release_holds(checkout_token)
+
+
+def order_failed(checkout_token: UUID, reason: str) -> list:
+    """Order creation failed: reverse any payment taken and free the units."""
+    rescued = rescue.rescue_checkout_payments(checkout_token, reason)
+    holds.release_holds(checkout_token)
+    return rescued

@@ -112,7 +112,7 @@ class CheckoutComplete(saleor_checkout.CheckoutComplete):
                     root, info, checkout_id, store_source, **data
                 )
             except Exception as error:
-                rescued = rescue.rescue_checkout_payments(checkout_token, repr(error))
+                rescued = services.order_failed(checkout_token, repr(error))
                 if not rescued:
                     if isinstance(error, ValidationError):
                         raise
