@@ -41,8 +41,11 @@ FLASH_APPS = [
 INSTALLED_APPS = INSTALLED_APPS + ["django.contrib.sessions"] + FLASH_APPS
 
 FLASH_PLUGINS = [
-    "plugins.sale_windows.plugin.SaleWindowsPlugin",
+    # Saleor chains price hooks in this order: channel prices first, so that the
+    # flash-sale plugin prices held units at the sale price and the rest at the
+    # channel price (flash prices take precedence for the reserved quantity).
     "plugins.channel_pricing.plugin.ChannelPricingPlugin",
+    "plugins.sale_windows.plugin.SaleWindowsPlugin",
     "plugins.points_payment.plugin.PointsPaymentPlugin",
     "plugins.provider_dropship.plugin.ProviderDropshipPlugin",
     # Last: it holds stock once the other plugins have accepted the checkout.

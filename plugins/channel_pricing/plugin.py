@@ -1,4 +1,10 @@
-from saleor_flash.plugin_base import FlashPlugin
+"""Saleor hooks of the channel plugin: thin, checking ``self.active`` (through
+``when_active``) and calling ``member_checkout``."""
+
+from django.core.exceptions import ValidationError
+from saleor.checkout.error_codes import CheckoutErrorCode
+
+from saleor_flash.plugin_base import FlashPlugin, when_active
 
 
 class ChannelPricingPlugin(FlashPlugin):
@@ -8,3 +14,47 @@ class ChannelPricingPlugin(FlashPlugin):
         "Partner channels: entry links with single sign-on, channel product pools "
         "and prices built on settlement cost."
     )
+
+    @when_active
+    def calculate_checkout_line_total(self, checkout_line, discounts, previous_value):
+        from .member_checkout import checkout_line_total
+
+        variant = checkout_line.variant
+        return checkout_line_total(
+            checkout_line.checkout.user_id,
+            variant.pk,
+            variant.product_id,
+            checkout_line.quantity,
+            previous_value,
+        )
+
+    @when_active
+    def calculate_order_line_unit(self, order_line, previous_value):
+        from .member_checkout import order_line_unit
+
+        variant = order_line.variant
+        if variant is None or order_line.order_id is None:
+            return previous_value
+        return order_line_unit(
+            order_line.order.user_id, variant.pk, variant.product_id, previous_value
+        )
+
+    @when_active
+    def preprocess_order_creation(self, checkout, discounts, previous_value):
+        from .member_checkout import refusal_for_checkout
+
+        lines = [
+            (line.variant_id, line.variant.product_id, str(line.variant.product))
+            for line in checkout.lines.select_related("variant__product")
+        ]
+        refusal = refusal_for_checkout(checkout.user_id, lines)
+        if refusal:
+            # Saleor's own code: this runs inside Saleor's checkoutComplete.
+            raise ValidationError(
+                {
+                    "lines": ValidationError(
+                        refusal, code=CheckoutErrorCode.PRODUCT_NOT_PUBLISHED
+                    )
+                }
+            )
+        return previous_value
