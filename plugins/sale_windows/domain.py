@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Optional, Sequence, Tuple
+from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 
 class SaleKind(str, Enum):
@@ -148,4 +148,106 @@ def flash_line_total(
         used = max(min(units, left), 0)
         total += sale_price * used
         left -= used
+    if left == quantity:
+        return regular_line_total
     return total + regular_line_total * left / quantity
+
+
+# --- staff rules: sales and items -------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleViolation:
+    """A broken staff rule: the input field and a FlashSaleErrorCode value."""
+
+    field: str
+    code: str
+    message: str
+
+
+def check_window(starts_at: datetime, ends_at: datetime) -> List[RuleViolation]:
+    if ends_at <= starts_at:
+        return [
+            RuleViolation(
+                "ends_at", "invalid_window", "The end must come after the start."
+            )
+        ]
+    return []
+
+
+def check_item_terms(
+    cap: int, sale_price: Decimal, per_customer_limit: Optional[int]
+) -> List[RuleViolation]:
+    violations = []
+    if cap < 1:
+        violations.append(
+            RuleViolation("cap", "invalid_cap", "The cap must be at least 1.")
+        )
+    if sale_price <= 0:
+        violations.append(
+            RuleViolation(
+                "sale_price", "invalid_price", "The sale price must be above 0."
+            )
+        )
+    if per_customer_limit is not None and per_customer_limit < 1:
+        violations.append(
+            RuleViolation(
+                "per_customer_limit",
+                "invalid_quantity",
+                "The per-customer limit must be at least 1 (or empty for none).",
+            )
+        )
+    return violations
+
+
+def windows_overlap(
+    a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime
+) -> bool:
+    """Half-open windows [start, end) share at least one instant."""
+    return a_start < b_end and b_start < a_end
+
+
+def channels_overlap(a: FrozenSet[int], b: FrozenSet[int]) -> bool:
+    """A sale without channels runs in every channel."""
+    return not a or not b or bool(a & b)
+
+
+def check_cap_change(cap: int, sold: int, reserved: int) -> List[RuleViolation]:
+    """A cap never drops below the units already sold or held."""
+    if cap < sold + reserved:
+        return [
+            RuleViolation(
+                "cap",
+                "cap_below_committed",
+                f"The cap cannot drop below {sold + reserved} "
+                f"(sold {sold} + reserved {reserved}).",
+            )
+        ]
+    return []
+
+
+def units_set_aside(cap: int, sold: int) -> int:
+    """Warehouse units a stock-backed item keeps for the sale: the unsold cap
+    (sold units are allocated to their orders already)."""
+    return max(cap - sold, 0)
+
+
+def check_stock_backing(
+    kind: SaleKind, cap: int, sold: int, available_stock: int
+) -> List[RuleViolation]:
+    """A cap is backed by stock, except for pre-orders (they sell ahead of
+    stock). ``available_stock``: on hand, minus allocations, minus what other
+    flash items set aside."""
+    if kind == SaleKind.PRE_ORDER:
+        return []
+    needed = units_set_aside(cap, sold)
+    if needed > available_stock:
+        return [
+            RuleViolation(
+                "cap",
+                "insufficient_stock",
+                f"Only {max(available_stock, 0)} units of stock are available "
+                f"to set aside; this cap needs {needed}.",
+            )
+        ]
+    return []

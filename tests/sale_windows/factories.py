@@ -114,3 +114,35 @@ def global_id(type_name: str, pk) -> str:
     import graphene
 
     return graphene.Node.to_global_id(type_name, str(pk))
+
+
+def make_stock(variant, quantity: int):
+    from saleor.account.models import Address
+    from saleor.warehouse.models import Stock, Warehouse
+
+    tag = uuid.uuid4().hex[:8]
+    warehouse = _track(
+        Warehouse.objects.create(
+            slug=f"flash-test-{tag}",
+            name=f"Flash test warehouse {tag}",
+            company_name="Flash test",
+            email="warehouse@example.com",
+            address=Address.objects.create(
+                street_address_1="1 Test St", city="New York", country="US"
+            ),
+        )
+    )
+    return Stock.objects.create(
+        warehouse=warehouse, product_variant=variant, quantity=quantity
+    )
+
+
+def make_staff(email: str, *codenames: str):
+    from django.contrib.auth.models import Permission
+
+    user = make_user(email)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    for codename in codenames:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    return user

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import threading
@@ -48,7 +49,7 @@ def attempt(url, item, checkout, retries=3):
     for _ in range(retries + 1):
         try:
             body = post_graphql(url, RESERVE, variables, timeout=30)
-        except OSError:
+        except (OSError, http.client.HTTPException):
             time.sleep(0.05)
             continue
         if body.get("errors"):
@@ -66,7 +67,7 @@ def worker_pids(master_pid):
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
+            except (OSError, http.client.HTTPException):
                 continue
             if int(fields[1]) == master_pid:
                 pids.append(int(entry.name))

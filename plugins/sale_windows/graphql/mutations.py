@@ -1,43 +1,15 @@
 """Storefront mutations: hold and release flash units. Thin: they translate
 IDs and errors and call ``storefront``."""
 
-import uuid
-
 import graphene
 from django.core.exceptions import ValidationError
 from saleor.graphql.core.mutations import BaseMutation
-from saleor.graphql.core.types.common import Error
 
 from .. import storefront
 from ..reservations import ReservationError
-from .enums import FlashSaleErrorCodeEnum
+from .errors import FlashSaleError, decode_id, decode_uuid
+from .staff import FlashSaleStaffMutations
 from .types import FlashReservation
-
-
-class FlashSaleError(Error):
-    code = FlashSaleErrorCodeEnum(description="The error code.", required=True)
-
-
-def decode_id(global_id: str, expected_type: str, field: str) -> str:
-    try:
-        type_name, value = graphene.Node.from_global_id(global_id)
-    except Exception:
-        type_name, value = None, None
-    if type_name != expected_type or not value:
-        raise ValidationError(
-            {field: ValidationError(f"Not a {expected_type} ID.", code="not_found")}
-        )
-    return value
-
-
-def decode_uuid(global_id: str, expected_type: str, field: str) -> uuid.UUID:
-    value = decode_id(global_id, expected_type, field)
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationError(
-            {field: ValidationError(f"Not a {expected_type} ID.", code="not_found")}
-        ) from None
 
 
 def as_validation_error(error: ReservationError, field: str) -> ValidationError:
@@ -104,6 +76,6 @@ class FlashSaleRelease(BaseMutation):
         return FlashSaleRelease(reservation=reservation)
 
 
-class FlashSaleMutations(graphene.ObjectType):
+class FlashSaleMutations(FlashSaleStaffMutations):
     flash_sale_reserve = FlashSaleReserve.Field()
     flash_sale_release = FlashSaleRelease.Field()

@@ -1,0 +1,248 @@
+"""Staff mutations (MANAGE_DISCOUNTS): create, update and cancel flash sales
+and their items. Thin: IDs and errors are translated, ``sale_admin`` decides."""
+
+import graphene
+from django.core.exceptions import ValidationError
+from saleor.core.permissions import DiscountPermissions
+from saleor.graphql.core.mutations import BaseMutation
+from saleor.graphql.core.scalars import Decimal
+
+from .. import sale_admin
+from ..models import FlashSale as FlashSaleModel
+from ..models import FlashSaleItem as FlashSaleItemModel
+from ..sale_admin import ItemInput, SaleAdminError, SaleInput
+from .enums import FlashSaleKindEnum
+from .errors import FlashSaleError, decode_id
+from .types import FlashSale, FlashSaleItem
+
+
+def as_validation_error(error: SaleAdminError) -> ValidationError:
+    return ValidationError(
+        {
+            _camel(violation.field): ValidationError(
+                violation.message, code=violation.code
+            )
+            for violation in error.violations
+        }
+    )
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _pk(global_id: str, type_name: str, field: str, model) -> int:
+    pk = decode_id(global_id, type_name, field)
+    if not model.objects.filter(pk=pk).exists():
+        raise ValidationError(
+            {field: ValidationError(f"No {type_name} with this ID.", code="not_found")}
+        )
+    return int(pk)
+
+
+def _channel_ids(slugs):
+    if slugs is None:
+        return None
+    from plugins.channel_pricing.models import Channel
+
+    found = dict(Channel.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+    missing = sorted(set(slugs) - set(found))
+    if missing:
+        raise ValidationError(
+            {
+                "channels": ValidationError(
+                    f"Unknown channels: {', '.join(missing)}", code="not_found"
+                )
+            }
+        )
+    return list(found.values())
+
+
+class FlashSaleInput(graphene.InputObjectType):
+    name = graphene.String(description="Shown to buyers.")
+    kind = FlashSaleKindEnum(description="While supplies last by default.")
+    starts_at = graphene.DateTime(description="Goes live at this second (UTC).")
+    ends_at = graphene.DateTime(description="Ends at this second (exclusive).")
+    channels = graphene.List(
+        graphene.NonNull(graphene.String),
+        description="Slugs of the channels it runs in; none = every channel.",
+    )
+    description = graphene.String()
+    media_url = graphene.String()
+
+
+class FlashSaleItemInput(graphene.InputObjectType):
+    variant_id = graphene.ID(description="ProductVariant (on create only).")
+    sale_price = Decimal(description="Price per unit held, above 0.")
+    cap = graphene.Int(description="Units this sale may sell; at least 1.")
+    per_customer_limit = graphene.Int(
+        description="Units one customer may buy across orders; 0 clears the limit."
+    )
+
+
+class _StaffMutation(BaseMutation):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def __init_subclass_with_meta__(cls, **options):
+        options.setdefault("permissions", (DiscountPermissions.MANAGE_DISCOUNTS,))
+        options.setdefault("error_type_class", FlashSaleError)
+        options.setdefault("error_type_field", "flash_sale_errors")
+        super().__init_subclass_with_meta__(**options)
+
+
+def _sale_input(data) -> SaleInput:
+    kind = data.get("kind")
+    return SaleInput(
+        name=data.get("name"),
+        kind=getattr(kind, "value", kind),
+        starts_at=data.get("starts_at"),
+        ends_at=data.get("ends_at"),
+        description=data.get("description"),
+        media_url=data.get("media_url"),
+        channel_ids=_channel_ids(data.get("channels")),
+    )
+
+
+class FlashSaleCreate(_StaffMutation):
+    sale = graphene.Field(FlashSale)
+
+    class Arguments:
+        input = FlashSaleInput(required=True)
+
+    class Meta:
+        description = "Create a flash sale (staff, MANAGE_DISCOUNTS)."
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, input):
+        try:
+            sale = sale_admin.create_sale(_sale_input(input))
+        except SaleAdminError as error:
+            raise as_validation_error(error) from error
+        return FlashSaleCreate(sale=sale)
+
+
+class FlashSaleUpdate(_StaffMutation):
+    sale = graphene.Field(FlashSale)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = FlashSaleInput(required=True)
+
+    class Meta:
+        description = "Change a flash sale's window, channels or texts."
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, id, input):
+        sale_id = _pk(id, "FlashSale", "id", FlashSaleModel)
+        try:
+            sale = sale_admin.update_sale(sale_id, _sale_input(input))
+        except SaleAdminError as error:
+            raise as_validation_error(error) from error
+        return FlashSaleUpdate(sale=sale)
+
+
+class FlashSaleCancel(_StaffMutation):
+    sale = graphene.Field(FlashSale)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        description = "Cancel a flash sale: no new holds from now on."
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, id):
+        sale_id = _pk(id, "FlashSale", "id", FlashSaleModel)
+        return FlashSaleCancel(sale=sale_admin.cancel_sale(sale_id))
+
+
+def _item_input(data, on_create: bool) -> ItemInput:
+    limit = data.get("per_customer_limit")
+    variant_id = None
+    if on_create and data.get("variant_id"):
+        variant_id = int(decode_id(data["variant_id"], "ProductVariant", "variantId"))
+    return ItemInput(
+        variant_id=variant_id,
+        sale_price=data.get("sale_price"),
+        cap=data.get("cap"),
+        per_customer_limit=limit if limit else None,
+        clear_per_customer_limit=limit == 0,
+    )
+
+
+class FlashSaleItemCreate(_StaffMutation):
+    item = graphene.Field(FlashSaleItem)
+
+    class Arguments:
+        sale_id = graphene.ID(required=True)
+        input = FlashSaleItemInput(required=True)
+
+    class Meta:
+        description = (
+            "Add a variant to a flash sale with its sale price, cap and limit. "
+            "The cap sets aside that many units of warehouse stock (pre-orders "
+            "excepted)."
+        )
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, sale_id, input):
+        sale_pk = _pk(sale_id, "FlashSale", "saleId", FlashSaleModel)
+        try:
+            item = sale_admin.create_item(sale_pk, _item_input(input, True))
+        except SaleAdminError as error:
+            raise as_validation_error(error) from error
+        return FlashSaleItemCreate(item=item)
+
+
+class FlashSaleItemUpdate(_StaffMutation):
+    item = graphene.Field(FlashSaleItem)
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        input = FlashSaleItemInput(required=True)
+
+    class Meta:
+        description = (
+            "Change an item's price, cap or limit; a cap never drops below "
+            "sold + reserved."
+        )
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, id, input):
+        item_pk = _pk(id, "FlashSaleItem", "id", FlashSaleItemModel)
+        try:
+            item = sale_admin.update_item(item_pk, _item_input(input, False))
+        except SaleAdminError as error:
+            raise as_validation_error(error) from error
+        return FlashSaleItemUpdate(item=item)
+
+
+class FlashSaleItemDelete(_StaffMutation):
+    deleted_id = graphene.ID()
+
+    class Arguments:
+        id = graphene.ID(required=True)
+
+    class Meta:
+        description = "Remove an item nobody has bought or holds."
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, id):
+        item_pk = _pk(id, "FlashSaleItem", "id", FlashSaleItemModel)
+        try:
+            sale_admin.delete_item(item_pk)
+        except SaleAdminError as error:
+            raise as_validation_error(error) from error
+        return FlashSaleItemDelete(deleted_id=id)
+
+
+class FlashSaleStaffMutations(graphene.ObjectType):
+    flash_sale_create = FlashSaleCreate.Field()
+    flash_sale_update = FlashSaleUpdate.Field()
+    flash_sale_cancel = FlashSaleCancel.Field()
+    flash_sale_item_create = FlashSaleItemCreate.Field()
+    flash_sale_item_update = FlashSaleItemUpdate.Field()
+    flash_sale_item_delete = FlashSaleItemDelete.Field()

@@ -1,0 +1,180 @@
+"""Flash holds through Saleor's checkout over HTTP (multi-process server):
+sale price for held units only, sold units in the order's transaction, lapsed
+holds refused before payment, cancellation gives units and allowance back."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from saleor.order.actions import cancel_order
+from saleor.order.models import Order
+from saleor.payment.models import Payment
+from saleor.warehouse.models import Stock
+
+from plugins.sale_windows import gate
+from plugins.sale_windows.models import FlashSaleItem, Reservation
+from saleor_flash.demo import seed_demo
+from tests.storefront import (
+    ADDRESS,
+    CHECKOUT_CREATE,
+    COMPLETE,
+    PAYMENT_CREATE,
+    SHIPPING_UPDATE,
+)
+
+from . import factories
+from .factories import global_id, make_item
+
+pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
+
+RESERVE = """
+mutation($item: ID!, $qty: Int!, $checkout: ID!) {
+  flashSaleReserve(itemId: $item, quantity: $qty, checkoutId: $checkout) {
+    reservation { id quantity expiresAt }
+    flashSaleErrors { code message }
+  }
+}"""
+
+
+@pytest.fixture(autouse=True)
+def clean(redis_client):
+    redis_client.flushdb()
+    gate.reset()
+    yield
+    factories.CREATED.clear()  # the transactional flush removed them
+
+
+def ok(response, field):
+    assert "errors" not in response, response
+    payload = response["data"][field]
+    for key in ("checkoutErrors", "paymentErrors", "flashSaleErrors"):
+        assert not payload.get(key), payload[key]
+    return payload
+
+
+def flash_item_on_stocked_variant(cap=3, limit=None) -> FlashSaleItem:
+    seed_demo(io.StringIO())
+    stock = Stock.objects.filter(quantity__gte=10).select_related("product_variant")
+    variant = stock.first().product_variant
+    regular = variant.get_price().amount
+    return make_item(
+        cap=cap,
+        per_customer_limit=limit,
+        variant=variant,
+        sale_price=(regular / 2).quantize(Decimal("0.01")),
+    )
+
+
+def start_checkout(server, item, quantity, email):
+    created = ok(
+        server.gql(
+            CHECKOUT_CREATE,
+            {
+                "input": {
+                    "email": email,
+                    "lines": [
+                        {
+                            "variantId": global_id("ProductVariant", item.variant_id),
+                            "quantity": quantity,
+                        }
+                    ],
+                    "shippingAddress": ADDRESS,
+                    "billingAddress": ADDRESS,
+                }
+            },
+        ),
+        "checkoutCreate",
+    )["checkout"]
+    return created
+
+
+def reserve(server, item, checkout_id, quantity):
+    return server.gql(
+        RESERVE,
+        {
+            "item": global_id("FlashSaleItem", item.pk),
+            "qty": quantity,
+            "checkout": checkout_id,
+        },
+    )["data"]["flashSaleReserve"]
+
+
+def pay_and_complete(server, checkout):
+    method = checkout["availableShippingMethods"][0]["id"]
+    total = ok(
+        server.gql(
+            SHIPPING_UPDATE, {"checkoutId": checkout["id"], "shippingMethodId": method}
+        ),
+        "checkoutShippingMethodUpdate",
+    )["checkout"]["totalPrice"]["gross"]["amount"]
+    ok(
+        server.gql(
+            PAYMENT_CREATE,
+            {
+                "checkoutId": checkout["id"],
+                "input": {
+                    "gateway": "mirumee.payments.dummy",
+                    "token": "charged",
+                    "amount": total,
+                },
+            },
+        ),
+        "checkoutPaymentCreate",
+    )
+    return total, server.gql(COMPLETE, {"checkoutId": checkout["id"]})
+
+
+def test_held_units_sell_at_the_sale_price_and_cancel_gives_them_back(api_server):
+    item = flash_item_on_stocked_variant(cap=3, limit=2)
+    regular = item.variant.get_price().amount
+    checkout = start_checkout(api_server, item, 3, "flash-buyer@example.com")
+    hold = reserve(api_server, item, checkout["id"], 2)
+    assert not hold["flashSaleErrors"]
+
+    total, completed = pay_and_complete(api_server, checkout)
+    # Two units at the sale price, the third at the regular price, + shipping.
+    expected = float(item.sale_price_amount * 2 + regular) + 5.0
+    assert total == pytest.approx(expected)
+    order = ok(completed, "checkoutComplete")["order"]
+
+    stored = Order.objects.get(token=order["token"])
+    assert float(stored.total_gross_amount) == pytest.approx(expected)
+    item.refresh_from_db()
+    assert item.sold == 2
+    reservation = Reservation.objects.get(item=item)
+    assert (reservation.state, reservation.order_id) == ("committed", stored.pk)
+
+    # The customer's allowance is used up across orders...
+    second = start_checkout(api_server, item, 1, "flash-buyer@example.com")
+    refused = reserve(api_server, item, second["id"], 1)
+    assert refused["flashSaleErrors"][0]["code"] == "LIMIT_EXCEEDED"
+
+    # ...until the order is cancelled: units and allowance come back.
+    cancel_order(stored, None)
+    item.refresh_from_db()
+    assert item.sold == 0
+    assert not reserve(api_server, item, second["id"], 2)["flashSaleErrors"]
+
+
+def test_a_lapsed_hold_is_refused_before_payment(api_server):
+    item = flash_item_on_stocked_variant(cap=3)
+    checkout = start_checkout(api_server, item, 1, "late-buyer@example.com")
+    assert not reserve(api_server, item, checkout["id"], 1)["flashSaleErrors"]
+    Reservation.objects.filter(item=item).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+    _, completed = pay_and_complete(api_server, checkout)
+    errors = completed["data"]["checkoutComplete"]["checkoutErrors"]
+    assert errors and errors[0]["code"] == "INSUFFICIENT_STOCK"
+    assert "expired" in errors[0]["message"]
+    assert completed["data"]["checkoutComplete"]["order"] is None
+    assert not Order.objects.filter(checkout_token=checkout["token"]).exists()
+    payment = Payment.objects.get(checkout_id=checkout["token"])
+    assert payment.captured_amount == 0  # nothing was charged
+    item.refresh_from_db()
+    assert item.sold == 0
