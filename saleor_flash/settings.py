@@ -112,3 +112,8 @@ FLASH_STALE_PAYMENT_SECONDS = config.env_int("FLASH_STALE_PAYMENT_SECONDS", 300)
 
 # Flash-sale reservation hold time (issue: flash sales).
 FLASH_RESERVATION_TTL_SECONDS = config.env_int("FLASH_RESERVATION_TTL_SECONDS", 600)
+# A live hold is extended to at least this long when checkoutComplete starts,
+# so payment cannot outlast it (docs/flash-sales.md).
+FLASH_CHECKOUT_GRACE_SECONDS = config.env_int("FLASH_CHECKOUT_GRACE_SECONDS", 120)
+# Redis of the flash-sale admission gate (default: REDIS_URL).
+FLASH_GATE_REDIS_URL = os.environ.get("FLASH_GATE_REDIS_URL") or REDIS_URL
