@@ -10,6 +10,7 @@ from saleor.urls import urlpatterns as saleor_urlpatterns
 from plugins.channel_pricing.views import entry_link
 
 from .schema import schema
+from .views import landing
 
 
 def points_api_index(_request):
@@ -21,4 +22,11 @@ urlpatterns = [
     url(r"^dashboard-ext/", include("dashboard_ext.urls")),
     url(r"^points/v1/$", points_api_index, name="points-api-index"),
     url(r"^c/(?P<slug>[-\w]+)/$", entry_link, name="channel-entry-link"),
-] + saleor_urlpatterns
+    url(r"^$", landing, name="home"),
+] + [
+    # Saleor's DEBUG catch-all renders a storefront template its wheel does
+    # not ship (500 on every unknown path); unknown paths get a 404 instead.
+    pattern
+    for pattern in saleor_urlpatterns
+    if getattr(pattern, "name", None) != "home"
+]

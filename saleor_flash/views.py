@@ -1,0 +1,18 @@
+"""The host's own pages."""
+from django.http import HttpResponse
+
+LANDING = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Saleor Flash</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
+<h1>Saleor Flash</h1>
+<p>Flash sales, channel pools, points and drop-ship providers on Saleor 2.10.1.</p>
+<ul>
+  <li><a href="/graphql/">GraphQL API</a> (POST queries; GET opens the playground)</li>
+  <li><a href="/dashboard-ext/">Merchandiser console</a> (Saleor staff sign-in)</li>
+  <li><a href="/points/v1/">Points API for channel systems</a></li>
+</ul>
+</body></html>"""
+
+
+def landing(_request):
+    return HttpResponse(LANDING)
