@@ -1,6 +1,7 @@
 """The host serves Saleor's API with our plugins and fields wired in."""
 
 import json
+import urllib.error
 import urllib.request
 
 import pytest
@@ -80,3 +81,11 @@ def test_points_api_and_console_are_mounted(api_server):
         f"{api_server.base_url}/dashboard-ext/login/"
     ) as response:
         assert b"Sign in" in response.read()
+
+
+def test_landing_page_and_unknown_paths(api_server):
+    with urllib.request.urlopen(f"{api_server.base_url}/") as response:
+        assert b"Saleor Flash" in response.read()
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{api_server.base_url}/no-such-page/")
+    assert missing.value.code == 404
