@@ -47,7 +47,8 @@ def sell_holds(order) -> int:
         from .tasks import flash_units_sold_task
 
         order_id = order.pk
-        transaction.on_commit(lambda: flash_units_sold_task.delay(order_id))
+        sold_out = reservations.sold_out_items_of_order(order_id)
+        transaction.on_commit(lambda: flash_units_sold_task.delay(order_id, sold_out))
     return sold
 
 

@@ -150,8 +150,15 @@ class _Gate:
         return self._client
 
     def outage(self, exc: Exception) -> None:
-        logger.warning("flash gate: Redis unreachable (%s); PostgreSQL decides", exc)
-        self._down_until = time.monotonic() + OUTAGE_BACKOFF_S
+        now = time.monotonic()
+        if now >= self._down_until:  # log once per back-off, not per request
+            logger.warning(
+                "flash gate: Redis unreachable (%s); PostgreSQL decides alone "
+                "for %.0f s",
+                exc,
+                OUTAGE_BACKOFF_S,
+            )
+        self._down_until = now + OUTAGE_BACKOFF_S
 
     def reset(self) -> None:
         with self._lock:

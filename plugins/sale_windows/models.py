@@ -111,3 +111,36 @@ class Reservation(models.Model):
                 name="flash_one_open_hold_per_checkout",
             )
         ]
+
+
+class FlashSaleEvent(models.Model):
+    """A sale started, ended or an item sold out; one row per event (the
+    unique key makes redelivered Celery tasks harmless)."""
+
+    STARTED = "started"
+    ENDED = "ended"
+    SOLD_OUT = "sold_out"
+
+    sale = models.ForeignKey(FlashSale, related_name="events", on_delete=models.CASCADE)
+    item = models.ForeignKey(
+        FlashSaleItem, null=True, blank=True, related_name="+", on_delete=models.CASCADE
+    )
+    kind = models.CharField(max_length=16)
+    scheduled_for = models.DateTimeField()
+    occurred_at = models.DateTimeField(default=timezone.now)
+    notified = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("pk",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sale", "kind", "scheduled_for"],
+                condition=models.Q(item__isnull=True),
+                name="flash_one_window_event",
+            ),
+            models.UniqueConstraint(
+                fields=["item", "kind"],
+                condition=models.Q(item__isnull=False),
+                name="flash_one_item_event",
+            ),
+        ]

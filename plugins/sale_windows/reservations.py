@@ -21,6 +21,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 
 from . import domain, gate
 from .domain import Refusal, ReservationState
@@ -508,6 +509,17 @@ def sell_holds_for_order(
         )
     publish_on_commit(states)
     return sold_units
+
+
+def sold_out_items_of_order(order_id: int) -> List[int]:
+    """Items of the order's flash units that have no unsold unit left."""
+    return list(
+        FlashSaleItem.objects.filter(
+            reservations__order_id=order_id, sold__gte=F("cap")
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
 
 
 def _with_sold(item: LockedItem, sold: int) -> LockedItem:

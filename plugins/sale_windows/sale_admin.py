@@ -24,7 +24,7 @@ from django.utils import timezone
 from saleor.product.models import ProductVariant
 from saleor.warehouse.models import Allocation, Stock
 
-from . import domain
+from . import domain, events
 from .domain import RuleViolation, SaleKind
 from .models import FlashSale, FlashSaleItem, Reservation
 from .reservations import gate_state, lock_item, publish_on_commit
@@ -165,6 +165,7 @@ def create_sale(data: SaleInput) -> FlashSale:
         )
         if data.channel_ids:
             sale.channels.set(data.channel_ids)
+        events.queue_window_events([sale.pk])
     return sale
 
 
@@ -214,6 +215,7 @@ def update_sale(sale_id: int, data: SaleInput) -> FlashSale:
         sale.save()
         if data.channel_ids is not None:
             sale.channels.set(data.channel_ids)
+        events.queue_window_events([sale.pk])
         publish_on_commit([gate_state(item) for item in locked if item])
     return sale
 

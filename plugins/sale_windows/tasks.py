@@ -11,14 +11,29 @@ logger = logging.getLogger(__name__)
 def expire_reservations_task() -> int:
     """Periodic sweep: give units of lapsed holds back, then republish the
     gate state of live items (heals a publish lost with a killed process)."""
+    from .events import queue_window_events
     from .reservations import refresh_live_gates
 
     expired = services.expire_reservations()
     refresh_live_gates()
+    queue_window_events()
     return expired
 
 
 @shared_task
-def flash_units_sold_task(order_id: int) -> None:
-    """After an order with flash units committed (dispatched with on_commit)."""
+def flash_units_sold_task(order_id: int, sold_out_item_ids=()) -> None:
+    """After an order with flash units committed (dispatched with on_commit):
+    items it sold out emit their sold-out event."""
+    from .events import emit_sold_out
+
     logger.info("flash units sold in order %s", order_id)
+    for item_id in sold_out_item_ids:
+        emit_sold_out(item_id)
+
+
+@shared_task
+def sale_window_event_task(sale_id: int, kind: str, scheduled_for: str) -> bool:
+    """Runs at the exact second a sale starts or ends (queued with ``eta``)."""
+    from .events import emit_window_event
+
+    return emit_window_event(sale_id, kind, scheduled_for)

@@ -146,3 +146,11 @@ def make_staff(email: str, *codenames: str):
     for codename in codenames:
         user.user_permissions.add(Permission.objects.get(codename=codename))
     return user
+
+
+def on_the_test_database() -> None:
+    """A django_db-marked test in each committed-rows module makes pytest-django
+    create the test database even when the module runs alone."""
+    from django.db import connection
+
+    assert connection.settings_dict["NAME"].startswith("test_")

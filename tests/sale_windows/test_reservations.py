@@ -18,9 +18,15 @@ from plugins.sale_windows.models import Reservation
 from plugins.sale_windows.reservations import ReservationError
 from plugins.sale_windows.services import items_with_reserved
 
-from .factories import make_checkout, make_item, make_user
+from .factories import make_checkout, make_item, make_user, on_the_test_database
 
 pytestmark = pytest.mark.usefixtures("committed_db")
+
+
+@pytest.mark.django_db
+def test_on_the_test_database():
+    on_the_test_database()
+
 
 THREADS = 24
 

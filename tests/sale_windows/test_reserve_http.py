@@ -20,9 +20,15 @@ from plugins.sale_windows.reservations import refresh_live_gates
 from plugins.sale_windows.services import items_with_reserved
 from tests.support import post_graphql
 
-from .factories import global_id, make_checkout, make_item
+from .factories import global_id, make_checkout, make_item, on_the_test_database
 
 pytestmark = [pytest.mark.server, pytest.mark.usefixtures("committed_db")]
+
+
+@pytest.mark.django_db
+def test_on_the_test_database():
+    on_the_test_database()
+
 
 RESERVE = """
 mutation($item: ID!, $qty: Int!, $checkout: ID!) {

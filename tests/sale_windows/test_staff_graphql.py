@@ -18,9 +18,16 @@ from .factories import (
     make_staff,
     make_stock,
     make_variant,
+    on_the_test_database,
 )
 
 pytestmark = [pytest.mark.server, pytest.mark.usefixtures("committed_db")]
+
+
+@pytest.mark.django_db
+def test_on_the_test_database():
+    on_the_test_database()
+
 
 CREATE_SALE = """
 mutation($input: FlashSaleInput!) {

@@ -1,0 +1,97 @@
+"""Start and end events at their exact second (Celery eta tasks run by a
+real worker process), sold-out events, and the signed webhook notification."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from django.utils import timezone
+
+from plugins.sale_windows import events
+from plugins.sale_windows.models import FlashSaleEvent
+
+from .factories import make_item, on_the_test_database
+
+pytestmark = pytest.mark.usefixtures("committed_db")
+
+
+@pytest.mark.django_db
+def test_on_the_test_database():
+    on_the_test_database()
+
+
+def wait_for(predicate, seconds=15.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_start_and_end_fire_at_their_second(celery_worker_process):
+    item = make_item(starts_in=timedelta(seconds=2), ends_in=timedelta(seconds=4))
+    sale = item.sale
+    assert events.queue_window_events([sale.pk]) == 2
+
+    def both():
+        return FlashSaleEvent.objects.filter(sale=sale).count() == 2
+
+    assert wait_for(both), "the worker did not emit both events"
+    for event in FlashSaleEvent.objects.filter(sale=sale):
+        lag = (event.occurred_at - event.scheduled_for).total_seconds()
+        print(f"\n{event.kind}: {lag * 1000:.0f} ms after its second")
+        assert 0 <= lag < 1.0
+    # A second queueing (the beat sweep runs every 30 s) records nothing new.
+    events.queue_window_events([sale.pk])
+    time.sleep(0.5)
+    assert FlashSaleEvent.objects.filter(sale=sale).count() == 2
+
+
+def test_a_moved_window_does_not_fire_the_old_second():
+    item = make_item(starts_in=timedelta(minutes=-1))
+    sale = item.sale
+    stale = (sale.starts_at - timedelta(seconds=30)).isoformat()
+    assert not events.emit_window_event(sale.pk, "started", stale)
+    assert events.emit_window_event(sale.pk, "started", sale.starts_at.isoformat())
+    assert not events.emit_window_event(sale.pk, "started", sale.starts_at.isoformat())
+
+
+def test_events_are_posted_signed(settings):
+    received = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.FLASH_SALE_EVENT_WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/"
+    settings.FLASH_SALE_EVENT_WEBHOOK_SECRET = "hook-secret"
+    try:
+        item = make_item(cap=1)
+        item.sold = 1
+        item.save(update_fields=["sold"])
+        assert events.emit_sold_out(item.pk)
+    finally:
+        server.shutdown()
+    headers, body = received[0]
+    expected = hmac.new(b"hook-secret", body, hashlib.sha256).hexdigest()
+    assert headers["X-Flash-Signature"] == f"sha256={expected}"
+    assert json.loads(body)["event"] == "flash_sale.sold_out"
+    assert FlashSaleEvent.objects.get(item=item).notified
+    assert timezone.now() >= FlashSaleEvent.objects.get(item=item).occurred_at
