@@ -44,21 +44,29 @@ class CatalogProduct:
         return min(prices) if prices else None
 
 
-def channel_for_viewer(channel_slug: str, user, is_staff: bool) -> Channel:
+def channel_for_viewer(channel_slug: str, user, is_staff) -> Channel:
     """The channel, if this viewer may see its pool: its own members, or staff.
 
     A member of channel A asking for channel B is refused like a stranger.
+    ``is_staff`` is a callable so that permissions are only loaded for staff.
     """
+    if user is None or not getattr(user, "is_authenticated", False):
+        if Channel.objects.filter(slug=channel_slug).exists():
+            raise CatalogAccessDenied("Sign in through the channel's entry link.")
+        raise CatalogAccessDenied("No such channel.")
+    member = (
+        ChannelMember.objects.select_related("channel")
+        .filter(user_id=user.pk, channel__slug=channel_slug)
+        .first()
+    )
+    if member is not None:
+        return member.channel
     channel = Channel.objects.filter(slug=channel_slug).first()
     if channel is None:
         raise CatalogAccessDenied("No such channel.")
-    if is_staff:
+    if user.is_staff and is_staff():
         return channel
-    if user is None or not getattr(user, "is_authenticated", False):
-        raise CatalogAccessDenied("Sign in through the channel's entry link.")
-    if not ChannelMember.objects.filter(channel=channel, user_id=user.pk).exists():
-        raise CatalogAccessDenied("You are not a member of this channel.")
-    return channel
+    raise CatalogAccessDenied("You are not a member of this channel.")
 
 
 def catalog_products(channel: Channel, search: Optional[str] = None) -> QuerySet:

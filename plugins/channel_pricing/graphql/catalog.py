@@ -127,7 +127,10 @@ class ChannelCatalogConnection(relay.Connection):
 
 def resolve_channel_catalog(info, channel, first=None, after=None, search=None):
     user = info.context.user
-    is_staff = bool(user and user.has_perm(ProductPermissions.MANAGE_PRODUCTS))
+
+    def is_staff():
+        return user.has_perm(ProductPermissions.MANAGE_PRODUCTS)
+
     try:
         found = catalog.channel_for_viewer(channel, user, is_staff)
     except catalog.CatalogAccessDenied as denied:
