@@ -102,6 +102,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plugins.checkout_guard.tasks.rescue_stale_payments_task",
         "schedule": 60.0,
     },
+    "flash-purge-used-sign-in-tokens": {
+        "task": "plugins.channel_pricing.tasks.purge_used_sign_in_tokens_task",
+        "schedule": 3600.0,
+    },
 }
 
 # Checkout guard (herd-proof checkout for every item).

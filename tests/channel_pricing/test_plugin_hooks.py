@@ -100,3 +100,15 @@ def test_flash_hold_takes_precedence_for_the_held_units_only(demo):
     )
     total = get_plugins_manager().calculate_checkout_line_total(line, [])
     assert total.gross.amount == Decimal("5.00") + 2 * channel_price(channel)
+
+
+def test_members_of_a_suspended_channel_cannot_complete_checkouts(demo):
+    from plugins.channel_pricing.member_checkout import refusal_for_checkout
+
+    user, channel = member_user("wellness-app", "paused")
+    variant = ProductVariant.objects.get(sku=SKU)
+    lines = [(variant.pk, variant.product_id, "x")]
+    assert refusal_for_checkout(user.pk, lines) is None
+    Channel.objects.filter(pk=channel.pk).update(status="suspended")
+    assert "suspended" in refusal_for_checkout(user.pk, lines)
+    assert refusal_for_checkout(None, lines) is None  # anonymous: not ours to refuse

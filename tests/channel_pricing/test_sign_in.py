@@ -205,3 +205,20 @@ def test_first_sign_ins_of_one_member_raced_make_one_member(make_channel):
         thread.join(30)
     assert errors == []
     assert len(set(members)) == 1 and len(members) == len(tokens)
+
+
+def test_entry_link_command_prints_a_working_single_use_link(make_channel):
+    import io
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.core.management import call_command
+
+    channel = make_channel()
+    out = io.StringIO()
+    call_command("channel_entry_link", channel.slug, "demo-1", stdout=out)
+    link = urlsplit(out.getvalue().strip())
+    assert link.path == f"/c/{channel.slug}/"
+    token = parse_qs(link.query)["token"][0]
+    assert sign_in(channel.slug, token).member.external_id == "demo-1"
+    with pytest.raises(SignInRefused):
+        sign_in(channel.slug, token)

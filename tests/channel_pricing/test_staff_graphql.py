@@ -159,3 +159,30 @@ def test_pool_preview_guard_and_report(api_server, staff_token):
 
     removed = api_server.gql(REMOVE, args, token=token)["data"]["channelPoolRemove"]
     assert removed["removedCount"] == 1
+
+
+def test_suspending_a_channel_refuses_its_sign_ins(
+    api_server, staff_token, make_channel
+):
+    channel = make_channel()
+    token = staff_token("manage_products")
+    update = """mutation($id: ID!, $input: SalesChannelInput!) {
+      salesChannelUpdate(id: $id, input: $input) {
+        salesChannel { status platformPct } channelErrors { code } } }"""
+    answer = api_server.gql(
+        update,
+        {
+            "id": Node.to_global_id("SalesChannel", channel.pk),
+            "input": {"status": "SUSPENDED", "platformPct": "12.5"},
+        },
+        token=token,
+    )["data"]["salesChannelUpdate"]
+    assert answer["channelErrors"] == []
+    assert answer["salesChannel"]["status"] == "SUSPENDED"
+    sign_in = """mutation($c: String!, $t: String!) {
+      channelSignIn(channel: $c, token: $t) { token channelErrors { code } } }"""
+    refused = api_server.gql(
+        sign_in,
+        {"c": channel.slug, "t": channel_token(channel.sso_secret, channel.slug)},
+    )["data"]["channelSignIn"]
+    assert refused["channelErrors"][0]["code"] == "CHANNEL_SUSPENDED"
