@@ -17,7 +17,7 @@ class CheckoutGuardPlugin(FlashPlugin):
     def preprocess_order_creation(self, checkout, discounts, previous_value=None):
         # Runs inside checkoutComplete's transaction, before payment. Saleor
         # turns InsufficientStock into an INSUFFICIENT_STOCK checkout error.
-        services.hold_checkout(checkout, list(checkout), for_payment=True)
+        services.hold_checkout(checkout, for_payment=True)
         return previous_value
 
     @when_active

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List
+from typing import List
 from uuid import UUID
 
 from saleor.checkout.models import Checkout, CheckoutLine
@@ -18,13 +18,16 @@ def guard_active(plugins_manager) -> bool:
     return bool(plugin and plugin.active)
 
 
-def hold_checkout(
-    checkout: Checkout, lines: Iterable[CheckoutLine], for_payment: bool
-) -> List[StockHold]:
+def hold_checkout(checkout: Checkout, for_payment: bool) -> List[StockHold]:
     """Hold every unit the checkout's lines need; raises InsufficientStock.
 
     ``for_payment`` takes the longer hold that covers payment at checkoutComplete.
+    The lines are read afresh: Saleor's mutations may hold a prefetched,
+    stale list (a just-deleted line is still in it).
     """
+    lines = CheckoutLine.objects.filter(checkout_id=checkout.pk).select_related(
+        "variant"
+    )
     needs = holds.needs_of_lines((line.variant, line.quantity) for line in lines)
     ttl = settings.payment_hold_ttl() if for_payment else settings.cart_hold_ttl()
     return holds.hold_stock(checkout.token, needs, checkout.get_country(), ttl)

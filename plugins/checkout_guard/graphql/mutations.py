@@ -29,7 +29,7 @@ def _hold_lines(info, checkout) -> None:
     if not services.guard_active(info.context.plugins):
         return
     try:
-        services.hold_checkout(checkout, list(checkout), for_payment=False)
+        services.hold_checkout(checkout, for_payment=False)
     except InsufficientStock as error:
         raise ValidationError(
             {
@@ -86,6 +86,23 @@ class CheckoutLinesUpdate(CheckoutLinesAdd):
     @classmethod
     def perform_mutation(cls, root, info, checkout_id, lines):
         return super().perform_mutation(root, info, checkout_id, lines, replace=True)
+
+
+class CheckoutLineDelete(saleor_checkout.CheckoutLineDelete):
+    """Deleting a line gives its held units back at once."""
+
+    class Meta:
+        name = "CheckoutLineDelete"
+        description = saleor_checkout.CheckoutLineDelete._meta.description
+        error_type_class = CheckoutError
+        error_type_field = "checkout_errors"
+
+    @classmethod
+    def perform_mutation(cls, root, info, checkout_id, line_id):
+        with transaction.atomic():
+            response = super().perform_mutation(root, info, checkout_id, line_id)
+            _hold_lines(info, response.checkout)
+        return response
 
 
 class CheckoutComplete(saleor_checkout.CheckoutComplete):

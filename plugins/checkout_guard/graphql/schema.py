@@ -3,6 +3,7 @@ import graphene
 from .mutations import (
     CheckoutComplete,
     CheckoutCreate,
+    CheckoutLineDelete,
     CheckoutLinesAdd,
     CheckoutLinesUpdate,
 )
@@ -14,4 +15,5 @@ class GuardedCheckoutMutations(graphene.ObjectType):
     checkout_create = CheckoutCreate.Field()
     checkout_lines_add = CheckoutLinesAdd.Field()
     checkout_lines_update = CheckoutLinesUpdate.Field()
+    checkout_line_delete = CheckoutLineDelete.Field()
     checkout_complete = CheckoutComplete.Field()
