@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from saleor.product.models import ProductVariant
 
-from plugins.channel_pricing import channel_admin, pool_admin, services
+from plugins.channel_pricing import channel_admin, pool_admin, reports, services
 from plugins.channel_pricing.domain import (
     ChannelStatus,
     PriceRuleError,
@@ -207,6 +207,7 @@ def pool_editor(request, slug):
         preview=preview,
         error=error,
         notice=notice,
+        below_cost_report=reports.below_cost_report(channel),
     )
 
 

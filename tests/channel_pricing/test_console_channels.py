@@ -124,6 +124,10 @@ def test_pool_editor_prices_margins_and_below_cost(console, screenshot_dir):
     expect(row.get_by_test_id("below-cost")).to_contain_text(
         f"acknowledged by {page.staff_email}"
     )
+    report = page.get_by_test_id("below-cost-report-row")
+    expect(report).to_have_count(1)
+    expect(report).to_contain_text("ACME-001")
+    expect(report).to_contain_text("1.00")
     page.screenshot(
         path=str(screenshot_dir / "console-channel-pool.png"), full_page=True
     )
@@ -133,3 +137,4 @@ def test_pool_editor_prices_margins_and_below_cost(console, screenshot_dir):
     expect(page.locator('[data-testid="pool-row"][data-sku="ACME-001"]')).to_have_count(
         0
     )
+    expect(page.get_by_test_id("below-cost-report-row")).to_have_count(0)
