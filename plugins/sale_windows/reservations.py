@@ -440,28 +440,27 @@ def lapsed_holds_before_payment(checkout_token) -> List[CheckoutHold]:
     live ones by the checkout grace period so payment cannot outlast them.
 
     Runs inside checkoutComplete's first transaction (which commits before
-    payment), so the extension is in place while the payment runs.
+    payment). It takes no item lock: that transaction goes on to lock stock
+    rows (the checkout guard), while order creation locks stock and then
+    items, so an item lock held here would close a deadlock cycle. Extending
+    one's own hold needs only its reservation row; a later expiry only makes
+    the gate's state stale early, which sends requests to PostgreSQL.
     """
-    holds = open_holds_of_checkout(checkout_token)
     lapsed = []
-    for hold in holds:
-        with transaction.atomic():
-            item = lock_item(hold.item_id)
-            reservation = Reservation.objects.get(pk=hold.reservation_id)
-            if reservation.state != HELD or reservation.expires_at <= item.now:
-                lapsed.append(hold)
-                continue
-            grace_until = item.now + timedelta(seconds=checkout_grace_seconds())
-            if reservation.expires_at < grace_until:
-                reservation.expires_at = grace_until
-                reservation.save(update_fields=["expires_at"])
-            publish_on_commit(
-                [
-                    gate_state(
-                        item, [reservation.customer_key], [reservation.checkout_token]
-                    )
-                ]
+    with connection.cursor() as cursor:
+        for hold in open_holds_of_checkout(checkout_token):
+            cursor.execute(
+                f"""
+                UPDATE {RESERVATION_TABLE}
+                   SET expires_at = GREATEST(
+                       expires_at, clock_timestamp() + %s * interval '1 second')
+                 WHERE id = %s AND state = %s AND expires_at > clock_timestamp()
+             RETURNING id
+                """,
+                [checkout_grace_seconds(), hold.reservation_id, HELD],
             )
+            if cursor.fetchone() is None:
+                lapsed.append(hold)
     return lapsed
 
 

@@ -178,3 +178,34 @@ def test_a_lapsed_hold_is_refused_before_payment(api_server):
     assert payment.captured_amount == 0  # nothing was charged
     item.refresh_from_db()
     assert item.sold == 0
+
+
+def test_a_small_herd_through_the_whole_checkout_sells_exactly_the_cap(api_server):
+    """Buyers race through reserve -> lines -> shipping -> payment -> complete
+    at once (this found a lock-order deadlock between the pre-payment hook and
+    order creation)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .flash_buyer import flash_buy
+
+    item = flash_item_on_stocked_variant(cap=6)
+    variant_gid = global_id("ProductVariant", item.variant_id)
+    item_gid = global_id("FlashSaleItem", item.pk)
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        purchases = list(
+            pool.map(
+                lambda n: flash_buy(
+                    api_server.graphql_url, variant_gid, item_gid, f"h{n}@herd.test"
+                ),
+                range(24),
+            )
+        )
+    outcomes = sorted(
+        "won" if p.won else f"{p.failed_step}:{p.error_code}" for p in purchases
+    )
+    assert outcomes.count("won") == 6, outcomes
+    assert set(outcomes) == {"won", "flashSaleReserve:SOLD_OUT"}, outcomes
+    item.refresh_from_db()
+    assert item.sold == 6
+    charged = Payment.objects.filter(order__isnull=True, captured_amount__gt=0)
+    assert not charged.exists()
