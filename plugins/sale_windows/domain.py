@@ -251,3 +251,21 @@ def check_stock_backing(
             )
         ]
     return []
+
+
+# --- pre-orders ---------------------------------------------------------------
+
+
+class PreOrderSettlement(str, Enum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+def settle_pre_order(
+    minimum_quantity: Optional[int], units_sold: int
+) -> PreOrderSettlement:
+    """When a pre-order's window ends: confirmed when the minimum was reached
+    (or there is none), else every order is cancelled and refunded."""
+    if minimum_quantity is None or units_sold >= minimum_quantity:
+        return PreOrderSettlement.CONFIRMED
+    return PreOrderSettlement.CANCELLED

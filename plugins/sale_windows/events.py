@@ -90,7 +90,12 @@ def emit_window_event(sale_id: int, kind: str, scheduled_for_iso: str) -> bool:
         or _due(sale, kind) != scheduled_for
     ):
         return False  # moved or cancelled since it was queued
-    return _record(sale, None, kind, scheduled_for)
+    recorded = _record(sale, None, kind, scheduled_for)
+    if kind == FlashSaleEvent.ENDED:
+        from .pre_orders import settle
+
+        settle(sale.pk)
+    return recorded
 
 
 def emit_sold_out(item_id: int) -> bool:

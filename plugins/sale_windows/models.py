@@ -25,6 +25,12 @@ class FlashSale(models.Model):
     media_url = models.URLField(blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Pre-orders: the date buyers are told it ships by, and the minimum of
+    # units sold (all items) that confirms the sale when the window ends.
+    ships_by = models.DateField(null=True, blank=True)
+    minimum_quantity = models.PositiveIntegerField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settlement = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ("starts_at", "pk")

@@ -13,7 +13,7 @@ Changes of a sale lock its items in pk order, like every other writer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, List, Optional
 
@@ -52,6 +52,8 @@ class SaleInput:
     description: Optional[str] = None
     media_url: Optional[str] = None
     channel_ids: Optional[List[int]] = None
+    ships_by: Optional[date] = None
+    minimum_quantity: Optional[int] = None
 
 
 @dataclass
@@ -162,6 +164,8 @@ def create_sale(data: SaleInput) -> FlashSale:
             ends_at=data.ends_at,
             description=data.description or "",
             media_url=data.media_url or "",
+            ships_by=data.ships_by,
+            minimum_quantity=data.minimum_quantity,
         )
         if data.channel_ids:
             sale.channels.set(data.channel_ids)
@@ -208,6 +212,8 @@ def update_sale(sale_id: int, data: SaleInput) -> FlashSale:
             "ends_at",
             "description",
             "media_url",
+            "ships_by",
+            "minimum_quantity",
         ):
             value = getattr(data, field)
             if value is not None:

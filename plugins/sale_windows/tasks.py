@@ -12,11 +12,13 @@ def expire_reservations_task() -> int:
     """Periodic sweep: give units of lapsed holds back, then republish the
     gate state of live items (heals a publish lost with a killed process)."""
     from .events import queue_window_events
+    from .pre_orders import settle_ended
     from .reservations import refresh_live_gates
 
     expired = services.expire_reservations()
     refresh_live_gates()
     queue_window_events()
+    settle_ended()
     return expired
 
 

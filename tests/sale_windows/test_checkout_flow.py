@@ -56,7 +56,7 @@ def ok(response, field):
     return payload
 
 
-def flash_item_on_stocked_variant(cap=3, limit=None) -> FlashSaleItem:
+def flash_item_on_stocked_variant(cap=3, limit=None, **sale) -> FlashSaleItem:
     seed_demo(io.StringIO())
     stock = Stock.objects.filter(quantity__gte=10).select_related("product_variant")
     variant = stock.first().product_variant
@@ -66,6 +66,7 @@ def flash_item_on_stocked_variant(cap=3, limit=None) -> FlashSaleItem:
         per_customer_limit=limit,
         variant=variant,
         sale_price=(regular / 2).quantize(Decimal("0.01")),
+        **sale,
     )
 
 
@@ -209,3 +210,42 @@ def test_a_small_herd_through_the_whole_checkout_sells_exactly_the_cap(api_serve
     assert item.sold == 6
     charged = Payment.objects.filter(order__isnull=True, captured_amount__gt=0)
     assert not charged.exists()
+
+
+@pytest.mark.parametrize("minimum, settlement", [(2, "cancelled"), (1, "confirmed")])
+def test_a_pre_order_below_its_minimum_is_cancelled_and_refunded(
+    api_server, minimum, settlement
+):
+    from plugins.sale_windows import pre_orders
+
+    from .flash_buyer import flash_buy
+
+    item = flash_item_on_stocked_variant(cap=5, kind="pre_order")
+    sale = item.sale
+    sale.minimum_quantity = minimum
+    sale.save(update_fields=["minimum_quantity"])
+    purchase = flash_buy(
+        api_server.graphql_url,
+        global_id("ProductVariant", item.variant_id),
+        global_id("FlashSaleItem", item.pk),
+        "early-bird@example.com",
+    )
+    assert purchase.won, purchase
+    assert pre_orders.settle(sale.pk) is None  # not ended yet
+
+    sale.ends_at = timezone.now()
+    sale.save(update_fields=["ends_at"])
+    assert pre_orders.settle(sale.pk).value == settlement
+    assert pre_orders.settle(sale.pk) is None  # settles once
+
+    order = Order.objects.get(token=purchase.order_token)
+    payment = order.payments.get()
+    item.refresh_from_db()
+    if settlement == "cancelled":
+        assert order.status == "canceled"
+        assert payment.charge_status == "fully-refunded"
+        assert item.sold == 0
+    else:
+        assert order.status != "canceled"
+        assert payment.charge_status == "fully-charged"
+        assert item.sold == 1

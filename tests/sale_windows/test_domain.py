@@ -183,3 +183,14 @@ def test_window_rules(a, b, c):
     later = mid + timedelta(seconds=c)
     # Back-to-back windows do not overlap: one ends as the next begins.
     assert not windows_overlap(start, mid, mid, later + timedelta(seconds=1))
+
+
+@given(
+    minimum=st.one_of(st.none(), st.integers(min_value=1, max_value=100)),
+    sold=st.integers(min_value=0, max_value=200),
+)
+def test_a_pre_order_is_confirmed_exactly_when_its_minimum_is_met(minimum, sold):
+    from plugins.sale_windows.domain import PreOrderSettlement, settle_pre_order
+
+    confirmed = settle_pre_order(minimum, sold) == PreOrderSettlement.CONFIRMED
+    assert confirmed == (minimum is None or sold >= minimum)

@@ -70,6 +70,11 @@ class FlashSaleInput(graphene.InputObjectType):
     )
     description = graphene.String()
     media_url = graphene.String()
+    ships_by = graphene.Date(description="Pre-orders: the date it ships by.")
+    minimum_quantity = graphene.Int(
+        description="Pre-orders: units (all items) that confirm the sale at its "
+        "end; below it every order is cancelled and refunded."
+    )
 
 
 class FlashSaleItemInput(graphene.InputObjectType):
@@ -103,6 +108,8 @@ def _sale_input(data) -> SaleInput:
         description=data.get("description"),
         media_url=data.get("media_url"),
         channel_ids=_channel_ids(data.get("channels")),
+        ships_by=data.get("ships_by"),
+        minimum_quantity=data.get("minimum_quantity"),
     )
 
 

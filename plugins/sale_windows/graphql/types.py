@@ -72,7 +72,17 @@ class FlashSale(CountableDjangoObjectType):
         description = "A time-boxed sale with unit caps per item."
         model = models.FlashSale
         interfaces = [graphene.relay.Node]
-        only_fields = ["id", "name", "starts_at", "ends_at", "description", "media_url"]
+        only_fields = [
+            "id",
+            "name",
+            "starts_at",
+            "ends_at",
+            "description",
+            "media_url",
+            "ships_by",
+            "minimum_quantity",
+            "settlement",
+        ]
 
     @staticmethod
     def resolve_status(root: models.FlashSale, _info):
