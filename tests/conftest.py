@@ -9,6 +9,10 @@ from tests.support import (
     start_celery_worker,
 )
 
+# Browser fixtures live in one plugin module: a second session-scoped
+# Playwright instance (say, imported into another conftest) fails to start.
+pytest_plugins = ["tests.browser_fixtures"]
+
 
 def pytest_configure(config):
     # The suite needs real services; `make test` resolves them.

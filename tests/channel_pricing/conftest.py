@@ -51,17 +51,8 @@ def demo(db):
     return seed_demo(io.StringIO())
 
 
-# The console's browser fixtures (headless Debian Chromium), shared with tests/browser.
-from tests.browser.conftest import (  # noqa: E402,F401
-    browser,
-    offsite_requests,
-    page,
-    screenshot_dir,
-)
-
-
 @pytest.fixture
-def console(page, transactional_db):  # noqa: F811
+def console(page, transactional_db):
     """A browser page signed in to the console as a new staff user."""
     email = f"merch-{uuid.uuid4().hex[:8]}@example.com"
     User.objects.create_user(email, "s3cret-pass", is_staff=True)

@@ -1,4 +1,5 @@
-"""Headless Chromium for the console's browser tests.
+"""Headless Chromium for the console's browser tests (a pytest plugin, loaded once
+by tests/conftest.py so every browser test shares the one Playwright instance).
 
 One browser per session (Debian's Chromium; Playwright's own download does not
 work offline), a fresh context and page per test so cookies never leak between
@@ -20,7 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 
 
 @pytest.fixture(scope="session")
