@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import channel_views, views
+from . import channel_views, flash_sale_views, views
 
 app_name = "dashboard_ext"
 
@@ -8,6 +8,22 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
+    path("flash-sales/", flash_sale_views.sale_list, name="flash-sales"),
+    path(
+        "flash-sales/<int:sale_id>/",
+        flash_sale_views.sale_detail,
+        name="flash-sale-detail",
+    ),
+    path(
+        "flash-sales/<int:sale_id>/sell-through.json",
+        flash_sale_views.sell_through,
+        name="flash-sale-sell-through",
+    ),
+    path(
+        "flash-sales/<int:sale_id>/cancel/",
+        flash_sale_views.sale_cancel,
+        name="flash-sale-cancel",
+    ),
     path("channels/", channel_views.channel_list, name="channels"),
     path("channels/<slug:slug>/", channel_views.channel_detail, name="channel-detail"),
     path(
