@@ -58,6 +58,9 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 
 def require_free_port(port: int, variable: str) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As gunicorn binds: a port whose old connections linger in TIME_WAIT
+        # (a server just stopped) is free; one with a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
