@@ -49,17 +49,3 @@ def demo(db):
     from saleor_flash.demo import seed_demo
 
     return seed_demo(io.StringIO())
-
-
-@pytest.fixture
-def console(page, transactional_db):
-    """A browser page signed in to the console as a new staff user."""
-    email = f"merch-{uuid.uuid4().hex[:8]}@example.com"
-    User.objects.create_user(email, "s3cret-pass", is_staff=True)
-    page.goto("/dashboard-ext/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("s3cret-pass")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("load")
-    page.staff_email = email
-    return page

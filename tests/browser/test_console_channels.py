@@ -1,26 +1,42 @@
-"""Console channel screens in headless Chromium against the 2-worker server:
-list and create, entry link and secret rotation, pool editor."""
+"""Console channel screens (plugins/channel_pricing) in headless Chromium
+against the 2-worker server: list and create, entry link and secret rotation,
+pool editor with the below-cost guard and report."""
 
 import io
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
+from saleor.account.models import User
 from saleor.product.models import ProductVariant
 
 from plugins.channel_pricing.models import Channel, ChannelPoolEntry
 from plugins.channel_pricing.sign_in import sign_in
 from plugins.channel_pricing.sso import SignInRefused
 from saleor_flash.demo import seed_demo
-
-from .tokens import channel_token
+from tests.channel_pricing.tokens import channel_token
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.server,
     pytest.mark.django_db(transaction=True),
 ]
+
+
+@pytest.fixture
+def console(page):
+    """A browser page signed in to the console as a new staff user."""
+    email = f"merch-{uuid.uuid4().hex[:8]}@example.com"
+    User.objects.create_user(email, "s3cret-pass", is_staff=True)
+    page.goto("/dashboard-ext/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("s3cret-pass")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+    page.staff_email = email
+    return page
 
 
 def test_channel_list_and_create(console, screenshot_dir):
