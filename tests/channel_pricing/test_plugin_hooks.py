@@ -112,3 +112,13 @@ def test_members_of_a_suspended_channel_cannot_complete_checkouts(demo):
     Channel.objects.filter(pk=channel.pk).update(status="suspended")
     assert "suspended" in refusal_for_checkout(user.pk, lines)
     assert refusal_for_checkout(None, lines) is None  # anonymous: not ours to refuse
+
+
+def test_signed_in_non_members_and_anonymous_keep_saleors_price(demo):
+    from saleor.account.models import User
+
+    shopper = User.objects.create_user("shopper-x@example.com", "pw")
+    for user in (shopper, None):
+        line = checkout_line(user)
+        total = get_plugins_manager().calculate_checkout_line_total(line, [])
+        assert total.gross.amount == line.variant.get_price([]).amount * 3
