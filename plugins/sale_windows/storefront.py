@@ -8,13 +8,14 @@ gate (SOLD_OUT / LIMIT_EXCEEDED, no PostgreSQL), the checkout and channel
 from __future__ import annotations
 
 import uuid
-from typing import Optional
+from typing import List, Optional
 
 from saleor.checkout.models import Checkout
 
 from . import reservations
 from .channel_access import customer_may_buy_in_sale
 from .models import FlashSaleItem, Reservation
+from .packages import is_package_item, reserve_package
 from .reservations import Buyer, ReservationError
 
 
@@ -63,7 +64,36 @@ def reserve_for_checkout(
         raise ReservationError(
             "not_in_channel", "This flash sale is not offered in your channel."
         )
+    if is_package_item(item_id):
+        raise ReservationError(
+            "invalid",
+            "This item is part of a package: hold the whole package "
+            "(flashSaleReservePackage).",
+        )
     return reservations.reserve(item_id, quantity, buyer)
+
+
+def reserve_package_for_checkout(
+    sale_id: int, quantity: int, checkout_token: uuid.UUID, user=None
+) -> List[Reservation]:
+    """Hold ``quantity`` of every item of a package sale, all or nothing."""
+    for item_id in FlashSaleItem.objects.filter(sale_id=sale_id).values_list(
+        "pk", flat=True
+    ):
+        reservations.gate_check(
+            item_id, quantity, str(checkout_token), _customer_key_of(user)
+        )
+    buyer = resolve_buyer(checkout_token, user)
+    first_item = (
+        FlashSaleItem.objects.filter(sale_id=sale_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if first_item and not customer_may_buy_in_sale(first_item, buyer.user_id):
+        raise ReservationError(
+            "not_in_channel", "This flash sale is not offered in your channel."
+        )
+    return reserve_package(sale_id, quantity, buyer)
 
 
 def release_hold(reservation_token: uuid.UUID) -> Reservation:

@@ -24,4 +24,3 @@ def committed_db(django_db_setup, django_db_blocker):
             yield
         finally:
             factories.delete_created()
-

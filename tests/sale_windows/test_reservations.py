@@ -14,11 +14,17 @@ from django.test.utils import CaptureQueriesContext
 
 from plugins.sale_windows import gate, reservations, storefront
 from plugins.sale_windows.domain import ReservationState
-from plugins.sale_windows.models import Reservation
+from plugins.sale_windows.models import FlashSaleItem, Reservation
 from plugins.sale_windows.reservations import ReservationError
 from plugins.sale_windows.services import items_with_reserved
 
-from .factories import make_checkout, make_item, make_user, on_the_test_database
+from .factories import (
+    make_checkout,
+    make_item,
+    make_user,
+    make_variant,
+    on_the_test_database,
+)
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -275,3 +281,41 @@ def test_redis_unreachable_falls_back_to_postgresql_alone(settings):
     assert codes.count("ok") == 20
     assert set(codes) == {"ok", "sold_out"}
     assert held_units(item) == 20
+
+
+def make_package(caps):
+    first = make_item(cap=caps[0], kind="package")
+    items = [first] + [
+        FlashSaleItem.objects.create(
+            sale=first.sale, variant=make_variant(), sale_price_amount=5, cap=cap
+        )
+        for cap in caps[1:]
+    ]
+    return first.sale, items
+
+
+def reserve_package(sale, checkout, quantity=1):
+    return storefront.reserve_package_for_checkout(sale.pk, quantity, checkout.token)
+
+
+def test_a_package_is_held_all_or_nothing():
+    sale, (big, small) = make_package([3, 1])
+    first = make_checkout()
+    held = reserve_package(sale, first)
+    assert sorted(h.item_id for h in held) == [big.pk, small.pk]
+    assert [h.pk for h in reserve_package(sale, first)] == [h.pk for h in held]
+
+    second = make_checkout()
+    assert code_of(lambda: reserve_package(sale, second)) == "sold_out"
+    assert not Reservation.objects.filter(checkout_token=second.token).exists()
+    assert held_units(big) == 1  # the refused package kept nothing
+    # A package item cannot be held on its own.
+    assert code_of(lambda: reserve(big, make_checkout())) == "invalid"
+
+
+def test_concurrent_packages_never_split():
+    sale, (big, small) = make_package([5, 3])
+    checkouts = [make_checkout() for _ in range(40)]
+    codes = in_threads([lambda c=c: reserve_package(sale, c) for c in checkouts])
+    assert codes.count("ok") == 3
+    assert held_units(big) == 3 and held_units(small) == 3

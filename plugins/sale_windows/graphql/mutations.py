@@ -55,6 +55,39 @@ class FlashSaleReserve(BaseMutation):
         return FlashSaleReserve(reservation=reservation)
 
 
+class FlashSaleReservePackage(BaseMutation):
+    reservations = graphene.List(
+        graphene.NonNull(FlashReservation),
+        description="One hold per item of the package.",
+    )
+
+    class Arguments:
+        sale_id = graphene.ID(required=True, description="ID of a PACKAGE sale.")
+        quantity = graphene.Int(required=True, description="Packages to hold.")
+        checkout_id = graphene.ID(required=True)
+
+    class Meta:
+        description = (
+            "Hold every item of a package sale together, all or nothing: if one "
+            "item is sold out or over the limit, nothing is held."
+        )
+        error_type_class = FlashSaleError
+        error_type_field = "flash_sale_errors"
+
+    @classmethod
+    def perform_mutation(cls, _root, info, sale_id, quantity, checkout_id):
+        sale_pk = decode_id(sale_id, "FlashSale", "sale_id")
+        token = decode_uuid(checkout_id, "Checkout", "checkout_id")
+        try:
+            held = storefront.reserve_package_for_checkout(
+                int(sale_pk), quantity, token, info.context.user
+            )
+        except ReservationError as error:
+            field = "quantity" if error.code != "not_found" else "sale_id"
+            raise as_validation_error(error, field) from error
+        return FlashSaleReservePackage(reservations=held)
+
+
 class FlashSaleRelease(BaseMutation):
     reservation = graphene.Field(FlashReservation, description="The released hold.")
 
@@ -78,4 +111,5 @@ class FlashSaleRelease(BaseMutation):
 
 class FlashSaleMutations(FlashSaleStaffMutations):
     flash_sale_reserve = FlashSaleReserve.Field()
+    flash_sale_reserve_package = FlashSaleReservePackage.Field()
     flash_sale_release = FlashSaleRelease.Field()
