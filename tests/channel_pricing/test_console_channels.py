@@ -16,7 +16,8 @@ from plugins.channel_pricing.models import Channel, ChannelPoolEntry
 from plugins.channel_pricing.sign_in import sign_in
 from plugins.channel_pricing.sso import SignInRefused
 from saleor_flash.demo import seed_demo
-from tests.channel_pricing.tokens import channel_token
+
+from .tokens import channel_token
 
 pytestmark = [
     pytest.mark.browser,
