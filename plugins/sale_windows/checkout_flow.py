@@ -44,6 +44,9 @@ def sell_holds(order) -> int:
             ordered[line.variant_id] += line.quantity
     sold = reservations.sell_holds_for_order(order.pk, order.checkout_token, ordered)
     if sold:
+        from .vouchers import issue_for_order
+
+        issue_for_order(order)
         from .tasks import flash_units_sold_task
 
         order_id = order.pk

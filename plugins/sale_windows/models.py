@@ -58,6 +58,12 @@ class FlashSaleItem(models.Model):
     # Bumped by every locked change of the item's holds or counts; the Redis
     # gate keeps only the newest published state (see gate.py).
     gate_version = models.BigIntegerField(default=0)
+    # Voucher sales: each unit bought issues a Saleor voucher worth this much
+    # off a later order, valid this many days.
+    voucher_value_amount = models.DecimalField(
+        max_digits=12, decimal_places=3, null=True, blank=True
+    )
+    voucher_valid_days = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ("pk",)
@@ -150,3 +156,23 @@ class FlashSaleEvent(models.Model):
                 name="flash_one_item_event",
             ),
         ]
+
+
+class IssuedVoucher(models.Model):
+    """A Saleor voucher issued for one unit of a voucher sale."""
+
+    reservation = models.ForeignKey(
+        Reservation, related_name="vouchers", on_delete=models.CASCADE
+    )
+    order = models.ForeignKey(
+        "order.Order", null=True, related_name="+", on_delete=models.SET_NULL
+    )
+    voucher = models.OneToOneField(
+        "discount.Voucher", related_name="+", on_delete=models.CASCADE
+    )
+    email = models.EmailField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("pk",)

@@ -63,6 +63,8 @@ class ItemInput:
     cap: Optional[int] = None
     per_customer_limit: Optional[int] = None
     clear_per_customer_limit: bool = False
+    voucher_value: Optional[Decimal] = None
+    voucher_valid_days: Optional[int] = None
 
 
 # --- queries the rules need -------------------------------------------------
@@ -307,6 +309,8 @@ def create_item(sale_id: int, data: ItemInput) -> FlashSaleItem:
             sale_price_amount=data.sale_price,
             cap=data.cap,
             per_customer_limit=data.per_customer_limit,
+            voucher_value_amount=data.voucher_value,
+            voucher_valid_days=data.voucher_valid_days,
         )
 
 

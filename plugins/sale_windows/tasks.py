@@ -39,3 +39,11 @@ def sale_window_event_task(sale_id: int, kind: str, scheduled_for: str) -> bool:
     from .events import emit_window_event
 
     return emit_window_event(sale_id, kind, scheduled_for)
+
+
+@shared_task
+def deliver_vouchers_task(order_id: int) -> int:
+    """E-mail the voucher codes an order issued (dispatched with on_commit)."""
+    from .vouchers import deliver
+
+    return deliver(order_id)

@@ -249,3 +249,33 @@ def test_a_pre_order_below_its_minimum_is_cancelled_and_refunded(
         assert order.status != "canceled"
         assert payment.charge_status == "fully-charged"
         assert item.sold == 1
+
+
+def test_a_voucher_sale_issues_and_delivers_a_saleor_voucher(api_server, mailoutbox):
+    from plugins.sale_windows import vouchers
+    from plugins.sale_windows.models import IssuedVoucher
+
+    from .flash_buyer import flash_buy
+
+    item = flash_item_on_stocked_variant(cap=5, kind="voucher")
+    item.voucher_value_amount = Decimal("25.00")
+    item.voucher_valid_days = 30
+    item.save(update_fields=["voucher_value_amount", "voucher_valid_days"])
+    purchase = flash_buy(
+        api_server.graphql_url,
+        global_id("ProductVariant", item.variant_id),
+        global_id("FlashSaleItem", item.pk),
+        "voucher-fan@example.com",
+    )
+    assert purchase.won, purchase
+    order = Order.objects.get(token=purchase.order_token)
+    issued = IssuedVoucher.objects.select_related("voucher").get(order=order)
+    assert issued.voucher.discount_value == Decimal("25.00")
+    assert issued.voucher.usage_limit == 1
+    valid_days = (issued.voucher.end_date - issued.voucher.start_date).days
+    assert valid_days == 30
+    vouchers.deliver(order.pk)  # the Celery task does this after commit
+    issued.refresh_from_db()
+    assert issued.delivered_at is not None
+    if mailoutbox:  # delivered here, not by a worker process
+        assert issued.voucher.code in mailoutbox[0].body

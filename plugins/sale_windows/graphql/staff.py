@@ -84,6 +84,13 @@ class FlashSaleItemInput(graphene.InputObjectType):
     per_customer_limit = graphene.Int(
         description="Units one customer may buy across orders; 0 clears the limit."
     )
+    voucher_value = Decimal(
+        description="Voucher sales: value of the voucher each unit issues "
+        "(default: the sale price)."
+    )
+    voucher_valid_days = graphene.Int(
+        description="Voucher sales: days the voucher stays valid (default 90)."
+    )
 
 
 class _StaffMutation(BaseMutation):
@@ -177,6 +184,8 @@ def _item_input(data, on_create: bool) -> ItemInput:
         cap=data.get("cap"),
         per_customer_limit=limit if limit else None,
         clear_per_customer_limit=limit == 0,
+        voucher_value=data.get("voucher_value"),
+        voucher_valid_days=data.get("voucher_valid_days"),
     )
 
 

@@ -1,0 +1,90 @@
+"""Voucher sales: each unit bought issues a Saleor voucher (a one-use code
+worth ``voucher_value`` off a later order, valid ``voucher_valid_days``),
+delivered to the buyer by e-mail after the order commits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import List
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from .domain import SaleKind
+from .models import IssuedVoucher, Reservation
+
+DEFAULT_VALID_DAYS = 90
+
+
+def issue_for_order(order) -> List[IssuedVoucher]:
+    """Inside the order's transaction: one voucher per voucher-sale unit sold."""
+    from saleor.core.utils.promo_code import generate_promo_code
+    from saleor.discount import DiscountValueType, VoucherType
+    from saleor.discount.models import Voucher
+
+    rows = Reservation.objects.filter(
+        order_id=order.pk, state="committed", item__sale__kind=SaleKind.VOUCHER.value
+    ).select_related("item", "item__sale")
+    issued = []
+    now = timezone.now()
+    for reservation in rows:
+        item = reservation.item
+        value = item.voucher_value_amount or item.sale_price_amount
+        days = item.voucher_valid_days or DEFAULT_VALID_DAYS
+        for _ in range(reservation.quantity):
+            voucher = Voucher.objects.create(
+                type=VoucherType.ENTIRE_ORDER,
+                name=f"{item.sale.name} voucher",
+                code=generate_promo_code(),
+                usage_limit=1,
+                start_date=now,
+                end_date=now + timedelta(days=days),
+                discount_value_type=DiscountValueType.FIXED,
+                discount_value=Decimal(value),
+                currency=item.currency,
+            )
+            issued.append(
+                IssuedVoucher.objects.create(
+                    reservation=reservation,
+                    order_id=order.pk,
+                    voucher=voucher,
+                    email=order.get_customer_email() or reservation.customer_key,
+                )
+            )
+    if issued:
+        from .tasks import deliver_vouchers_task
+
+        order_id = order.pk
+        transaction.on_commit(lambda: deliver_vouchers_task.delay(order_id))
+    return issued
+
+
+def deliver(order_id: int) -> int:
+    """E-mail the order's undelivered voucher codes; returns how many."""
+    pending = list(
+        IssuedVoucher.objects.filter(order_id=order_id, delivered_at__isnull=True)
+        .select_related("voucher")
+        .order_by("pk")
+    )
+    by_email = {}
+    for issued in pending:
+        by_email.setdefault(issued.email, []).append(issued)
+    for email, vouchers in by_email.items():
+        lines = [
+            f"{v.voucher.code}: {v.voucher.discount_value} {v.voucher.currency} off, "
+            f"valid until {v.voucher.end_date:%Y-%m-%d}"
+            for v in vouchers
+        ]
+        send_mail(
+            "Your flash-sale vouchers",
+            "Thank you for your order. Your voucher codes:\n\n" + "\n".join(lines),
+            getattr(settings, "DEFAULT_FROM_EMAIL", None),
+            [email],
+        )
+        IssuedVoucher.objects.filter(pk__in=[v.pk for v in vouchers]).update(
+            delivered_at=timezone.now()
+        )
+    return len(pending)
