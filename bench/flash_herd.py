@@ -2,10 +2,10 @@
 storefront flow, against a multi-process server; the same herd then runs
 against plain Saleor 2.10.1 with no sale (stock of the same size).
 
-- ``flash`` (ours): checkoutCreate (no lines) -> flashSaleReserve (losers stop
-  here, answered by the Redis gate or PostgreSQL) -> checkoutLinesAdd ->
-  checkoutShippingAddressUpdate (Saleor drops the address of a checkout with
-  no lines) -> shipping method -> dummy payment -> checkoutComplete.
+- ``flash`` (ours): checkoutCreate (e-mail only) -> flashSaleReserve (losers
+  stop here, answered by the Redis gate or PostgreSQL) -> checkoutLinesAdd ->
+  shipping and billing address -> shipping method -> dummy payment ->
+  checkoutComplete (``tests/sale_windows/flash_buyer.py``).
 - ``saleor`` (baseline): checkoutCreate with the line -> shipping -> dummy
   payment -> checkoutComplete, stock = units.
 
@@ -299,9 +299,10 @@ def main(argv: List[str]) -> int:
             "modes": modes,
             "load_generator": "herd: python threads, one urllib request per step; "
             "gate: harness.run_load (wrk when installed)",
-            "flash_flow": "checkoutCreate(no lines) -> flashSaleReserve -> "
-            "checkoutLinesAdd -> checkoutShippingAddressUpdate -> shipping method "
-            "-> payment -> checkoutComplete",
+            "flash_flow": "checkoutCreate(e-mail only) -> flashSaleReserve -> "
+            "checkoutLinesAdd -> checkoutShippingAddressUpdate -> "
+            "checkoutBillingAddressUpdate -> shipping method -> payment -> "
+            "checkoutComplete",
         },
         "results": results,
         "ratios_flash_to_saleor": ratios,
