@@ -22,7 +22,7 @@ from plugins.channel_pricing.domain import (
     Rounding,
     RuleOverride,
 )
-from plugins.channel_pricing.models import Channel, ChannelPoolEntry
+from plugins.channel_pricing.models import Channel
 
 from .navigation import SECTIONS
 from .views import staff_required
@@ -152,15 +152,6 @@ def _targets(channel, form):
     return sorted({v.product_id for v in variants.values()}), [], None
 
 
-def _acknowledgements(channel):
-    return {
-        (e.product_id, e.variant_id): e
-        for e in ChannelPoolEntry.objects.filter(
-            channel=channel, below_cost_acknowledged_at__isnull=False
-        ).select_related("below_cost_acknowledged_by")
-    }
-
-
 @staff_required
 @require_http_methods(["GET", "POST"])
 def pool_editor(request, slug):
@@ -189,13 +180,10 @@ def pool_editor(request, slug):
                     )
             except PriceRuleError as refusal:
                 error = refusal.message
-    acknowledged = _acknowledgements(channel)
+    below_cost_report = reports.below_cost_report(channel)
+    by_variant = {row.variant_id: row for row in below_cost_report}
     rows = [
-        {
-            "item": item,
-            "ack": acknowledged.get((item.product_id, item.variant_id))
-            or acknowledged.get((item.product_id, None)),
-        }
+        {"item": item, "ack": by_variant.get(item.variant_id)}
         for item in pool_admin.pool_items(channel)
     ]
     return _page(
@@ -207,8 +195,24 @@ def pool_editor(request, slug):
         preview=preview,
         error=error,
         notice=notice,
-        below_cost_report=reports.below_cost_report(channel),
+        below_cost_report=below_cost_report,
     )
+
+
+@staff_required
+@require_POST
+def pool_acknowledge(request, slug):
+    """Acknowledge one variant's current below-cost price (no re-pricing)."""
+    channel = _channel_or_404(slug)
+    variant = ProductVariant.objects.filter(sku=request.POST.get("sku", "")).first()
+    if variant is not None:
+        try:
+            pool_admin.acknowledge_current(
+                channel, request.user, variant_ids=[variant.pk]
+            )
+        except PriceRuleError:
+            pass
+    return redirect(f"/dashboard-ext/channels/{slug}/pool/?notice=acknowledged")
 
 
 @staff_required

@@ -33,6 +33,11 @@ urlpatterns = [
     ),
     path("channels/<slug:slug>/pool/", channel_views.pool_editor, name="channel-pool"),
     path(
+        "channels/<slug:slug>/pool/acknowledge/",
+        channel_views.pool_acknowledge,
+        name="channel-pool-acknowledge",
+    ),
+    path(
         "channels/<slug:slug>/pool/remove/",
         channel_views.pool_remove,
         name="channel-pool-remove",

@@ -17,13 +17,24 @@ from saleor.product.models import Product, ProductVariant
 
 from plugins.sale_windows.services import offers_for_variants
 
-from .domain import PriceQuote
+from .domain import ChannelStatus, PriceQuote
+from .member_checkout import BELOW_COST_AWAITS_ACK
 from .models import Channel, ChannelMember
-from .pricing import PoolEntries, pool_variants, quotes_for_variants, settlement_prices
+from .pricing import (
+    PoolEntries,
+    pool_variants,
+    quotes_for_variants,
+    settlement_prices,
+    unacknowledged_below_cost,
+)
 
 
 class CatalogAccessDenied(Exception):
     """The viewer is neither a member of this channel nor staff."""
+
+
+class CatalogChannelSuspended(CatalogAccessDenied):
+    """The viewer's channel is suspended: its members see nothing until resumed."""
 
 
 @dataclass
@@ -31,6 +42,12 @@ class CatalogVariant:
     variant: ProductVariant
     quote: PriceQuote
     flash_offers: List[dict] = field(default_factory=list)
+    # Not for sale now, and why (e.g. a below-cost price awaiting acknowledgement).
+    unavailable_reason: Optional[str] = None
+
+    @property
+    def available(self) -> bool:
+        return self.unavailable_reason is None
 
 
 @dataclass
@@ -40,14 +57,16 @@ class CatalogProduct:
 
     @property
     def price_from(self) -> Optional[Decimal]:
-        prices = [v.quote.price for v in self.variants]
+        prices = [v.quote.price for v in self.variants if v.available]
         return min(prices) if prices else None
 
 
 def channel_for_viewer(channel_slug: str, user, is_staff) -> Channel:
     """The channel, if this viewer may see its pool: its own members, or staff.
 
-    A member of channel A asking for channel B is refused like a stranger.
+    A member of channel A asking for channel B is refused like a stranger; a
+    member of a suspended channel gets ``CatalogChannelSuspended`` (staff may
+    still read a suspended channel's catalog).
     ``is_staff`` is a callable so that permissions are only loaded for staff.
     """
     if user is None or not getattr(user, "is_authenticated", False):
@@ -60,6 +79,10 @@ def channel_for_viewer(channel_slug: str, user, is_staff) -> Channel:
         .first()
     )
     if member is not None:
+        if member.channel.status != ChannelStatus.ACTIVE.value:
+            raise CatalogChannelSuspended(
+                f"The channel {member.channel.name} is suspended."
+            )
         return member.channel
     channel = Channel.objects.filter(slug=channel_slug).first()
     if channel is None:
@@ -94,11 +117,17 @@ def price_page(
     quotes = quotes_for_variants(
         channel, [(v.pk, v.product_id) for v in variants], entries, settlements
     )
+    held = unacknowledged_below_cost(channel, quotes)
     offers = offers_for_variants(list(quotes), channel.slug, now)
     by_product: Dict[int, List[CatalogVariant]] = {pid: [] for pid in product_ids}
     for variant in variants:
         if variant.pk in quotes:
             by_product[variant.product_id].append(
-                CatalogVariant(variant, quotes[variant.pk], offers.get(variant.pk, []))
+                CatalogVariant(
+                    variant,
+                    quotes[variant.pk],
+                    offers.get(variant.pk, []),
+                    BELOW_COST_AWAITS_ACK if variant.pk in held else None,
+                )
             )
     return [CatalogProduct(p, by_product[p.pk]) for p in products]

@@ -9,6 +9,9 @@ rounded by the rule's rounding (to 0.01, up to x.90, or up to whole units).
 - Rules resolve from the most specific level: variant entry, product entry,
   channel default (``resolve_rule``).
 - A price below settlement is refused unless acknowledged (``guard_below_cost``).
+- An acknowledgement covers one price against one settlement price: when
+  either moves (a provider raises its settlement price, staff re-price), the
+  item is below cost *unacknowledged* and must not sell (``cost_status``).
 """
 
 from __future__ import annotations
@@ -183,6 +186,36 @@ def validate_override(override: RuleOverride) -> None:
             )
     if override.fixed_amount is not None and override.fixed_amount < 0:
         raise PriceRuleError("invalid_rule", "The fixed markup cannot be negative.")
+
+
+class CostStatus(str, Enum):
+    ABOVE_COST = "above_cost"  # price >= settlement: sells
+    ACKNOWLEDGED = "acknowledged"  # below, and staff accepted this very loss: sells
+    UNACKNOWLEDGED = "unacknowledged"  # below, nobody accepted it: does not sell
+
+
+@dataclass(frozen=True)
+class BelowCostAck:
+    """What a staff user accepted: this price against this settlement price."""
+
+    price: Decimal
+    settlement: Decimal
+
+    def covers(self, offer: PriceQuote) -> bool:
+        return self.price == offer.price and self.settlement == offer.settlement
+
+
+def cost_status(offer: PriceQuote, ack: Optional[BelowCostAck]) -> CostStatus:
+    if not offer.below_cost:
+        return CostStatus.ABOVE_COST
+    if ack is not None and ack.covers(offer):
+        return CostStatus.ACKNOWLEDGED
+    return CostStatus.UNACKNOWLEDGED
+
+
+def sellable(offer: PriceQuote, ack: Optional[BelowCostAck]) -> bool:
+    """A price may be sold: at or above cost, or below with a matching ack."""
+    return cost_status(offer, ack) != CostStatus.UNACKNOWLEDGED
 
 
 def guard_below_cost(quotes: Iterable[PriceQuote], acknowledged: bool) -> None:

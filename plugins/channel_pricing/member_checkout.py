@@ -4,7 +4,9 @@ Members pay the channel price for every unit; the flash-sale plugin (which
 runs after this one, see ``FLASH_PLUGINS``) then prices held units at the
 sale price. Anonymous shoppers and non-members keep Saleor's price. A member
 cannot buy outside their channel's pool: ``refusal_for_checkout`` names the
-lines, and the plugin refuses them before payment.
+lines, and the plugin refuses them before payment. Nor can a member buy an
+item priced below cost without a staff acknowledgement of that very price and
+settlement price (``BELOW_COST_AWAITS_ACK``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from saleor.core.taxes import quantize_price
 
 from .domain import ChannelStatus
 from .models import ChannelMember
-from .pricing import quotes_for_variants
+from .pricing import quotes_for_variants, unacknowledged_below_cost
 
 Line = Tuple[int, int, str]  # (variant_id, product_id, display name)
+
+BELOW_COST_AWAITS_ACK = "price below cost awaits staff acknowledgement"
 
 
 def member_for_user_id(user_id: Optional[int]) -> Optional[ChannelMember]:
@@ -90,5 +94,12 @@ def refusal_for_checkout(
         return (
             f"Not available in {channel.name}: {', '.join(outside)}. "
             "Remove these items to continue."
+        )
+    held = unacknowledged_below_cost(channel, quotes)
+    if held:
+        names = sorted({name for v, _, name in lines if v in held})
+        return (
+            f"Not available in {channel.name} for now: {', '.join(names)} "
+            f"({BELOW_COST_AWAITS_ACK}). Remove these items to continue."
         )
     return None

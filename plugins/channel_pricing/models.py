@@ -132,19 +132,6 @@ class ChannelPoolEntry(models.Model):
         max_digits=12, decimal_places=3, null=True, blank=True
     )
     rounding = models.CharField(max_length=16, choices=_choices(Rounding), blank=True)
-    # The fixed price a staff user accepted below settlement; a new price needs
-    # a new acknowledgement.
-    below_cost_acknowledged_price = models.DecimalField(
-        max_digits=12, decimal_places=3, null=True, blank=True
-    )
-    below_cost_acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
-    below_cost_acknowledged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -156,5 +143,40 @@ class ChannelPoolEntry(models.Model):
                 fields=["channel", "product"],
                 condition=models.Q(variant__isnull=True),
                 name="channel_pool_one_product_entry",
+            )
+        ]
+
+
+class BelowCostAcknowledgement(models.Model):
+    """A staff user accepted selling one variant in one channel below cost.
+
+    It covers exactly ``price_amount`` against ``settlement_amount``: when the
+    channel price or the provider's settlement price changes, it no longer
+    covers the item, which then stops selling until acknowledged again
+    (``domain.cost_status``).
+    """
+
+    channel = models.ForeignKey(
+        Channel, related_name="below_cost_acknowledgements", on_delete=models.CASCADE
+    )
+    variant = models.ForeignKey(
+        "product.ProductVariant", related_name="+", on_delete=models.CASCADE
+    )
+    price_amount = models.DecimalField(max_digits=12, decimal_places=3)
+    settlement_amount = models.DecimalField(max_digits=12, decimal_places=3)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("pk",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "variant"], name="below_cost_ack_one_per_variant"
             )
         ]

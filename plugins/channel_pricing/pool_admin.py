@@ -1,7 +1,10 @@
 """Staff use cases on a channel's pool: add, re-price, remove, preview.
 
 Every save previews first, so what staff see is what gets stored; a price
-below settlement needs ``acknowledge_below_cost`` and stores who and when.
+below settlement needs ``acknowledge_below_cost`` and stores, per variant, who
+and when accepted which price against which settlement price. An item that
+fell below cost later (its settlement price rose) is acknowledged, without
+re-pricing, with ``acknowledge_current``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from saleor.product.models import ProductVariant
 
 from .domain import PriceQuote, PriceRuleError, RuleOverride, guard_below_cost
 from .domain import validate_override as validate_rule_override
-from .models import Channel, ChannelPoolEntry
+from .models import BelowCostAcknowledgement, Channel, ChannelPoolEntry
 from .pricing import PoolEntries, quotes_for_variants, settlement_prices
 
 OVERRIDE_COLUMNS = {
@@ -171,18 +174,57 @@ def save_entries(
         )
         items = _items(channel, variants, entries, settlements)
         guard_below_cost((item.quote for item in items), acknowledge_below_cost)
-        below = {item.product_id for item in items if item.quote.below_cost}
-        now = timezone.now()
         for entry in changed:
-            if entry.fixed_price_amount is not None and entry.product_id in below:
-                entry.below_cost_acknowledged_by = staff_user
-                entry.below_cost_acknowledged_at = now
-                entry.below_cost_acknowledged_price = entry.fixed_price_amount
-            else:
-                entry.below_cost_acknowledged_by = None
-                entry.below_cost_acknowledged_at = None
-                entry.below_cost_acknowledged_price = None
             entry.save()
+        _record_acknowledgements(channel, staff_user, items)
+    return items
+
+
+def _record_acknowledgements(channel, staff_user, items: List[PoolItem]) -> None:
+    """Acknowledge the below-cost items at their price and settlement price;
+    drop the acknowledgements of the others (they sell at or above cost)."""
+    now = timezone.now()
+    for item in items:
+        if item.quote.below_cost:
+            BelowCostAcknowledgement.objects.update_or_create(
+                channel=channel,
+                variant_id=item.variant_id,
+                defaults={
+                    "price_amount": item.quote.price,
+                    "settlement_amount": item.quote.settlement,
+                    "acknowledged_by": staff_user,
+                    "acknowledged_at": now,
+                },
+            )
+    above = [item.variant_id for item in items if not item.quote.below_cost]
+    if above:
+        BelowCostAcknowledgement.objects.filter(
+            channel=channel, variant_id__in=above
+        ).delete()
+
+
+def acknowledge_current(
+    channel: Channel,
+    staff_user,
+    product_ids: Sequence[int] = (),
+    variant_ids: Sequence[int] = (),
+) -> List[PoolItem]:
+    """Accept the current below-cost prices of pooled variants, as they are now.
+
+    For items that fell below cost after they were priced (a settlement price
+    rose). Nothing is re-priced; the acknowledgement covers exactly the price
+    and settlement price returned. Raises ``PriceRuleError`` (``not_found``)
+    when none of the targets is in the channel's pool.
+    """
+    with transaction.atomic():
+        Channel.objects.select_for_update().filter(pk=channel.pk).first()
+        variants, settlements = _targets(product_ids, variant_ids)
+        variants = _with_products(variants)
+        entries = PoolEntries.load(channel, {v.product_id for v in variants})
+        items = _items(channel, variants, entries, settlements)
+        if not items:
+            raise PriceRuleError("not_found", "None of these is in the channel's pool.")
+        _record_acknowledgements(channel, staff_user, items)
     return items
 
 
@@ -190,13 +232,21 @@ def remove_entries(
     channel: Channel, product_ids: Iterable[int] = (), variant_ids: Iterable[int] = ()
 ) -> int:
     """Take products (with their variant entries) or single variants out of the pool."""
+    product_ids, variant_ids = list(product_ids), list(variant_ids)
     with transaction.atomic():
         removed, _ = ChannelPoolEntry.objects.filter(
-            channel=channel, product_id__in=list(product_ids)
+            channel=channel, product_id__in=product_ids
         ).delete()
         more, _ = ChannelPoolEntry.objects.filter(
-            channel=channel, variant_id__in=list(variant_ids)
+            channel=channel, variant_id__in=variant_ids
         ).delete()
+        # Acknowledgements leave with the items: a later re-add is a new decision.
+        still_pooled = ChannelPoolEntry.objects.filter(
+            channel=channel, variant__isnull=True
+        ).values("product_id")
+        BelowCostAcknowledgement.objects.filter(channel=channel).filter(
+            Q(variant__product_id__in=product_ids) | Q(variant_id__in=variant_ids)
+        ).exclude(variant__product_id__in=still_pooled).delete()
     return removed + more
 
 

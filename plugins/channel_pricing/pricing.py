@@ -7,7 +7,7 @@ whatever the number of variants asked for (the catalog prices a page at once).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from saleor.product.models import Product, ProductVariant
@@ -16,15 +16,23 @@ from plugins.provider_dropship.domain import ProviderStatus
 from plugins.provider_dropship.models import SupplyListing
 
 from .domain import (
+    BelowCostAck,
+    CostStatus,
     Markup,
     PriceQuote,
     PriceRule,
     Rounding,
     RuleOverride,
+    cost_status,
     quote,
     resolve_rule,
 )
-from .models import Channel, ChannelMember, ChannelPoolEntry
+from .models import (
+    BelowCostAcknowledgement,
+    Channel,
+    ChannelMember,
+    ChannelPoolEntry,
+)
 
 VariantKey = Tuple[int, int]  # (variant_id, product_id)
 
@@ -167,3 +175,38 @@ def pool_products(channel: Channel) -> QuerySet:
 def variants_of_products(product_ids: Iterable[int]) -> List[VariantKey]:
     rows = ProductVariant.objects.filter(product_id__in=list(product_ids))
     return list(rows.order_by("pk").values_list("pk", "product_id"))
+
+
+def acknowledgements(
+    channel: Channel, variant_ids: Iterable[int]
+) -> Dict[int, BelowCostAcknowledgement]:
+    """The channel's below-cost acknowledgements of these variants (one query)."""
+    rows = BelowCostAcknowledgement.objects.filter(
+        channel=channel, variant_id__in=list(variant_ids)
+    ).select_related("acknowledged_by")
+    return {row.variant_id: row for row in rows}
+
+
+def as_ack(row: Optional[BelowCostAcknowledgement]) -> Optional[BelowCostAck]:
+    if row is None:
+        return None
+    return BelowCostAck(price=row.price_amount, settlement=row.settlement_amount)
+
+
+def cost_statuses(
+    channel: Channel, quotes: Dict[int, PriceQuote]
+) -> Dict[int, CostStatus]:
+    """Each quoted variant's cost status; queries only when one is below cost."""
+    below = [vid for vid, offer in quotes.items() if offer.below_cost]
+    acks = acknowledgements(channel, below) if below else {}
+    return {
+        vid: cost_status(offer, as_ack(acks.get(vid))) for vid, offer in quotes.items()
+    }
+
+
+def unacknowledged_below_cost(
+    channel: Channel, quotes: Dict[int, PriceQuote]
+) -> Set[int]:
+    """Variants that must not sell: below cost with no matching acknowledgement."""
+    statuses = cost_statuses(channel, quotes)
+    return {vid for vid, s in statuses.items() if s == CostStatus.UNACKNOWLEDGED}

@@ -4,9 +4,12 @@ query count that does not grow with the page size."""
 import json
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from graphql_jwt.shortcuts import get_token
+from saleor.account.models import User
 
 from plugins.channel_pricing import pricing
 from plugins.channel_pricing.models import Channel
@@ -98,6 +101,27 @@ def test_a_member_of_one_channel_cannot_read_another(demo):
     assert "not a member" in answer["errors"][0]["message"]
     anonymous = gql(CATALOG, {"channel": "wellness-app"})
     assert anonymous["data"]["channelCatalog"] is None
+
+
+def test_a_suspended_channel_refuses_its_members_catalog(demo):
+    token = member_token("wellness-app", "suspended-reader")
+    assert gql(CATALOG, {"channel": "wellness-app"}, token)["data"]["channelCatalog"]
+    Channel.objects.filter(slug="wellness-app").update(status="suspended")
+
+    answer = gql(CATALOG, {"channel": "wellness-app"}, token)
+
+    assert answer["data"]["channelCatalog"] is None
+    [error] = answer["errors"]
+    assert error["extensions"]["exception"]["code"] == "CHANNEL_SUSPENDED"
+    assert "Wellness App is suspended" in error["message"]
+    # Staff still read it (to manage the channel while it is suspended).
+    staff = User.objects.create_user("cat-staff@example.com", "pw", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename="manage_products"))
+    as_staff = gql(CATALOG, {"channel": "wellness-app"}, get_token(staff))
+    assert as_staff["data"]["channelCatalog"]["totalCount"] > 0
+    # Resumed: the same member reads it again.
+    Channel.objects.filter(slug="wellness-app").update(status="active")
+    assert gql(CATALOG, {"channel": "wellness-app"}, token)["data"]["channelCatalog"]
 
 
 def test_query_count_does_not_grow_with_page_size(demo):

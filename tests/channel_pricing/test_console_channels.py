@@ -149,6 +149,31 @@ def test_pool_editor_prices_margins_and_below_cost(console, screenshot_dir):
         path=str(screenshot_dir / "console-channel-pool.png"), full_page=True
     )
 
+    # The provider raises its settlement price: the loss is no longer the one
+    # acknowledged, so the item stops selling until staff acknowledge it again.
+    listing = variant.supply_listing
+    listing.settlement_price_amount = settlement + Decimal("0.50")
+    listing.save(update_fields=["settlement_price_amount"])
+    page.reload()
+    expect(row.get_by_test_id("below-cost")).to_contain_text(
+        "not acknowledged: not for sale"
+    )
+    expect(report).to_have_attribute("data-status", "unacknowledged")
+    expect(report).to_contain_text("1.50")
+    expect(report.get_by_test_id("unacknowledged")).to_contain_text(
+        f"accepted {cheap:.2f} against {settlement:.2f}"
+    )
+    page.screenshot(
+        path=str(screenshot_dir / "console-channel-pool-unacknowledged.png"),
+        full_page=True,
+    )
+    report.get_by_role("button", name="Acknowledge ACME-001").click()
+    expect(page.get_by_role("status")).to_have_text("Below-cost price acknowledged.")
+    expect(report).to_have_attribute("data-status", "acknowledged")
+    expect(row.get_by_test_id("below-cost")).to_contain_text(
+        f"acknowledged by {page.staff_email}"
+    )
+
     row.get_by_role("button", name="Remove ACME-001").click()
     expect(page.get_by_role("status")).to_have_text("Removed from the pool.")
     expect(page.locator('[data-testid="pool-row"][data-sku="ACME-001"]')).to_have_count(

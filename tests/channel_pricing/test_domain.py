@@ -7,17 +7,21 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from plugins.channel_pricing.domain import (
+    BelowCostAck,
+    CostStatus,
     Markup,
     PriceRule,
     PriceRuleError,
     Rounding,
     RuleOverride,
     channel_price,
+    cost_status,
     guard_below_cost,
     margin,
     quote,
     resolve_rule,
     round_price,
+    sellable,
     validate_override,
 )
 
@@ -201,3 +205,53 @@ def test_quote_margin():
         Decimal("-25.00"),
         True,
     )
+
+
+# -- Below-cost acknowledgements: one price against one settlement price. --
+
+
+def _fixed(settlement, price):
+    return quote(Decimal(settlement), PriceRule(Markup(), fixed_price=Decimal(price)))
+
+
+def test_above_cost_sells_without_an_acknowledgement():
+    offer = _fixed("10", "10")
+    assert cost_status(offer, None) == CostStatus.ABOVE_COST
+    assert sellable(offer, None)
+
+
+def test_below_cost_without_an_acknowledgement_does_not_sell():
+    offer = _fixed("10", "9.99")
+    assert cost_status(offer, None) == CostStatus.UNACKNOWLEDGED
+    assert not sellable(offer, None)
+
+
+def test_an_acknowledgement_covers_its_price_and_settlement_only():
+    ack = BelowCostAck(price=Decimal("8.000"), settlement=Decimal("10.000"))
+    assert cost_status(_fixed("10", "8"), ack) == CostStatus.ACKNOWLEDGED
+    # The provider raised its settlement price: the accepted loss grew.
+    assert cost_status(_fixed("10.50", "8"), ack) == CostStatus.UNACKNOWLEDGED
+    # The settlement price fell but is still above the price: a new loss too.
+    assert cost_status(_fixed("9", "8"), ack) == CostStatus.UNACKNOWLEDGED
+    # Staff re-priced (still below cost) without acknowledging again.
+    assert cost_status(_fixed("10", "7"), ack) == CostStatus.UNACKNOWLEDGED
+    # Back above cost: no acknowledgement needed, stale or not.
+    assert cost_status(_fixed("7.5", "8"), ack) == CostStatus.ABOVE_COST
+
+
+@given(
+    settlement=settlement3,
+    price=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1000"), places=2),
+    ack_price=st.decimals(
+        min_value=Decimal("0.01"), max_value=Decimal("1000"), places=2
+    ),
+    ack_settlement=settlement3,
+)
+def test_a_below_cost_price_sells_only_with_a_matching_acknowledgement(
+    settlement, price, ack_price, ack_settlement
+):
+    offer = quote(settlement, PriceRule(Markup(), fixed_price=price))
+    ack = BelowCostAck(price=ack_price, settlement=ack_settlement)
+    matches = ack_price == offer.price and ack_settlement == settlement
+    assert sellable(offer, ack) == (offer.price >= settlement or matches)
+    assert sellable(offer, None) == (offer.price >= settlement)

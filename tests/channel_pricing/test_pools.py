@@ -14,8 +14,17 @@ from plugins.channel_pricing.channel_admin import (
     finish_rotation,
     rotate_secret,
 )
-from plugins.channel_pricing.domain import PriceRuleError, Rounding, RuleOverride
-from plugins.channel_pricing.models import Channel, ChannelPoolEntry
+from plugins.channel_pricing.domain import (
+    CostStatus,
+    PriceRuleError,
+    Rounding,
+    RuleOverride,
+)
+from plugins.channel_pricing.models import (
+    BelowCostAcknowledgement,
+    Channel,
+    ChannelPoolEntry,
+)
 from plugins.channel_pricing.sign_in import sign_in
 from plugins.provider_dropship.models import Provider
 
@@ -107,10 +116,9 @@ def test_below_cost_needs_an_acknowledgement(channel, staff):
         override=cheap,
         acknowledge_below_cost=True,
     )
-    entry = ChannelPoolEntry.objects.get(channel=channel, product=v.product)
-    assert entry.below_cost_acknowledged_by == staff
-    assert entry.below_cost_acknowledged_at is not None
-    assert entry.below_cost_acknowledged_price == settlement - 1
+    ack = BelowCostAcknowledgement.objects.get(channel=channel, variant=v)
+    assert ack.acknowledged_by == staff and ack.acknowledged_at is not None
+    assert (ack.price_amount, ack.settlement_amount) == (settlement - 1, settlement)
 
     # Back above cost: the acknowledgement is cleared.
     pool_admin.save_entries(
@@ -119,8 +127,7 @@ def test_below_cost_needs_an_acknowledgement(channel, staff):
         product_ids=[v.product_id],
         override=RuleOverride(fixed_price=settlement + 5),
     )
-    entry.refresh_from_db()
-    assert entry.below_cost_acknowledged_at is None
+    assert not BelowCostAcknowledgement.objects.filter(channel=channel).exists()
 
 
 def test_preview_saves_nothing(channel, staff):
@@ -172,6 +179,104 @@ def test_below_cost_report_shows_loss_and_units_sold(channel, staff):
     [row] = reports.below_cost_report(channel)
     assert (row.sku, row.loss_per_unit, row.units_sold) == (v.sku, Decimal("2.50"), 3)
     assert row.acknowledged_by == staff.email and row.total_loss == Decimal("7.50")
+    assert row.status == CostStatus.ACKNOWLEDGED
+
+
+def _raise_settlement(v, amount):
+    listing = v.supply_listing
+    listing.settlement_price_amount = amount
+    listing.save(update_fields=["settlement_price_amount"])
+
+
+def test_a_settlement_rise_under_a_fixed_price_is_unacknowledged(channel, staff):
+    v = variant("ACME-008")
+    settlement = v.supply_listing.settlement_price_amount
+    price = settlement + Decimal("1")
+    pool_admin.save_entries(
+        channel, staff, product_ids=[v.product_id], override=RuleOverride(price)
+    )
+    assert reports.below_cost_report(channel) == []
+
+    _raise_settlement(v, price + Decimal("0.75"))  # the provider's new price
+
+    [row] = reports.below_cost_report(channel)
+    assert row.status == CostStatus.UNACKNOWLEDGED and not row.acknowledged
+    assert (row.price, row.loss_per_unit, row.units_sold) == (
+        price,
+        Decimal("0.75"),
+        0,
+    )
+    assert row.acknowledged_by is None and row.stale_ack_price is None
+    quote = pricing.variant_quote(channel, v)
+    assert pricing.unacknowledged_below_cost(channel, {v.pk: quote}) == {v.pk}
+
+    # Acknowledged as it is (no re-pricing): it sells again, at the same price.
+    [item] = pool_admin.acknowledge_current(channel, staff, variant_ids=[v.pk])
+    assert item.quote.price == price
+    [row] = reports.below_cost_report(channel)
+    assert row.status == CostStatus.ACKNOWLEDGED and row.acknowledged_by == staff.email
+    assert pricing.unacknowledged_below_cost(channel, {v.pk: quote}) == set()
+
+    # The provider raises again: the old acknowledgement no longer covers it.
+    _raise_settlement(v, price + Decimal("2"))
+    [row] = reports.below_cost_report(channel)
+    assert row.status == CostStatus.UNACKNOWLEDGED
+    assert (row.stale_ack_price, row.stale_ack_settlement) == (
+        price,
+        price + Decimal("0.75"),
+    )
+
+
+def test_a_new_below_cost_price_needs_a_new_acknowledgement(channel, staff):
+    v = variant("ACME-010")
+    settlement = v.supply_listing.settlement_price_amount
+    pool_admin.save_entries(
+        channel,
+        staff,
+        product_ids=[v.product_id],
+        override=RuleOverride(fixed_price=settlement - 1),
+        acknowledge_below_cost=True,
+    )
+    with pytest.raises(PriceRuleError) as caught:
+        pool_admin.save_entries(
+            channel,
+            staff,
+            product_ids=[v.product_id],
+            override=RuleOverride(fixed_price=settlement - 2),
+        )
+    assert caught.value.code == "below_cost_not_acknowledged"
+    [row] = reports.below_cost_report(channel)
+    assert row.price == settlement - 1 and row.status == CostStatus.ACKNOWLEDGED
+
+
+def test_unacknowledged_rows_come_first_and_removal_drops_acks(channel, staff):
+    first, second = variant("GH-006"), variant("GH-007")
+    for v in (first, second):
+        pool_admin.save_entries(
+            channel,
+            staff,
+            product_ids=[v.product_id],
+            override=RuleOverride(fixed_price=v.supply_listing.settlement_price_amount),
+        )
+    pool_admin.acknowledge_current(channel, staff, product_ids=[first.product_id])
+    _raise_settlement(first, first.supply_listing.settlement_price_amount + 1)
+    _raise_settlement(second, second.supply_listing.settlement_price_amount + 1)
+    pool_admin.acknowledge_current(channel, staff, variant_ids=[first.pk])
+    statuses = [(r.sku, r.status) for r in reports.below_cost_report(channel)]
+    assert statuses == [
+        (second.sku, CostStatus.UNACKNOWLEDGED),
+        (first.sku, CostStatus.ACKNOWLEDGED),
+    ]
+    pool_admin.remove_entries(channel, product_ids=[first.product_id])
+    assert not BelowCostAcknowledgement.objects.filter(variant=first).exists()
+
+
+def test_acknowledging_outside_the_pool_is_refused(channel, staff):
+    v = variant("GH-008")
+    with pytest.raises(PriceRuleError) as caught:
+        pool_admin.acknowledge_current(channel, staff, variant_ids=[v.pk])
+    assert caught.value.code == "not_found"
+    assert not BelowCostAcknowledgement.objects.exists()
 
 
 def test_secret_rotation_keeps_two_valid_secrets(channel):

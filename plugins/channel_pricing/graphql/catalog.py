@@ -12,9 +12,20 @@ from saleor.graphql.core.types import Money as MoneyType
 from saleor.graphql.product.types import Product, ProductVariant
 
 from .. import catalog
+from ..error_codes import ChannelErrorCode
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
+
+# Saleor 2.10's GraphQLView reports an error's type name as
+# ``extensions.exception.code``: this class is named after the typed channel
+# code, so a suspended channel's member reads ``CHANNEL_SUSPENDED`` there, the
+# code channelSignIn and the entry link give for the same refusal.
+ChannelSuspendedDenied = type(
+    ChannelErrorCode.CHANNEL_SUSPENDED.name,
+    (PermissionDenied,),
+    {"__doc__": "The channel is suspended: its members cannot read its catalog."},
+)
 
 
 def _money(amount):
@@ -83,6 +94,16 @@ class ChannelCatalogVariant(graphene.ObjectType):
         required=True,
         description="Live and upcoming flash sales of this variant in the channel.",
     )
+    available = graphene.Boolean(
+        required=True,
+        description=(
+            "Whether members can buy it now; false e.g. while a price below "
+            "cost awaits staff acknowledgement (checkoutComplete refuses it)."
+        ),
+    )
+    unavailable_reason = graphene.String(
+        description="Why it cannot be bought now, when available is false."
+    )
 
     @staticmethod
     def resolve_sku(root: catalog.CatalogVariant, _info):
@@ -91,6 +112,10 @@ class ChannelCatalogVariant(graphene.ObjectType):
     @staticmethod
     def resolve_price(root: catalog.CatalogVariant, _info):
         return _money(root.quote.price)
+
+    @staticmethod
+    def resolve_available(root: catalog.CatalogVariant, _info):
+        return root.available
 
 
 class ChannelCatalogProduct(graphene.ObjectType):
@@ -133,6 +158,8 @@ def resolve_channel_catalog(info, channel, first=None, after=None, search=None):
 
     try:
         found = catalog.channel_for_viewer(channel, user, is_staff)
+    except catalog.CatalogChannelSuspended as suspended:
+        raise ChannelSuspendedDenied(str(suspended)) from None
     except catalog.CatalogAccessDenied as denied:
         raise PermissionDenied(str(denied)) from None
     size = min(first or DEFAULT_PAGE, MAX_PAGE)

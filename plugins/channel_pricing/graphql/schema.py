@@ -7,6 +7,7 @@ from .. import services
 from .catalog import ChannelCatalogConnection, resolve_channel_catalog
 from .sign_in import ChannelSignIn
 from .staff import (
+    ChannelBelowCostAcknowledge,
     ChannelBelowCostRow,
     ChannelPoolAdd,
     ChannelPoolRemove,
@@ -31,13 +32,18 @@ class ChannelQueries(graphene.ObjectType):
         search=graphene.String(description="Product name contains, or exact SKU."),
         description=(
             "The channel's pool with the channel's prices and live/upcoming flash "
-            "sales. For the channel's signed-in members (and staff)."
+            "sales. For the channel's signed-in members (and staff); refused "
+            "with extensions.exception.code CHANNEL_SUSPENDED for the members "
+            "of a suspended channel."
         ),
     )
     channel_below_cost_report = graphene.List(
         graphene.NonNull(ChannelBelowCostRow),
         channel=graphene.ID(description="A SalesChannel id; all channels if empty."),
-        description="Items acknowledged below settlement (staff: MANAGE_PRODUCTS).",
+        description=(
+            "Items priced below settlement, acknowledged or not (unacknowledged "
+            "first), with loss per unit and units sold (staff: MANAGE_PRODUCTS)."
+        ),
     )
 
     @permission_required(ProductPermissions.MANAGE_PRODUCTS)
@@ -67,3 +73,4 @@ class ChannelMutations(graphene.ObjectType):
     channel_pool_add = ChannelPoolAdd.Field()
     channel_pool_remove = ChannelPoolRemove.Field()
     channel_price_preview = ChannelPricePreview.Field()
+    channel_below_cost_acknowledge = ChannelBelowCostAcknowledge.Field()
