@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 
 @dataclass(frozen=True)
@@ -30,20 +30,51 @@ class NotEnoughStock(Exception):
         self.available = available
 
 
+def units_kept_aside(
+    set_aside: int,
+    variant_id: int,
+    checkout: str,
+    flash_held: Mapping[str, Mapping[int, int]],
+    guard_held: Mapping[str, Mapping[int, int]],
+) -> int:
+    """Set-aside units of a variant that ``checkout`` may not take.
+
+    ``set_aside`` is what flash sales still have to sell (cap - sold). Other
+    flash buyers' stock holds already cover part of it (counted as their
+    holds), and this checkout may use as many as it holds in flash sales.
+    """
+    covered = sum(
+        min(units.get(variant_id, 0), guard_held.get(token, {}).get(variant_id, 0))
+        for token, units in flash_held.items()
+        if token != checkout
+    )
+    own = flash_held.get(checkout, {}).get(variant_id, 0)
+    return max(set_aside - covered - own, 0)
+
+
 def plan_holds(
-    needs: Dict[int, int], stocks_by_variant: Dict[int, Sequence[StockLevel]]
+    needs: Dict[int, int],
+    stocks_by_variant: Dict[int, Sequence[StockLevel]],
+    kept_aside: Optional[Mapping[int, int]] = None,
 ) -> List[Tuple[int, int]]:
     """Split each variant's need over its stocks, first stock first.
 
-    Returns ``(stock_id, quantity)`` pairs; raises NotEnoughStock for the
-    first variant whose stocks cannot cover its need. All or nothing.
+    ``kept_aside`` (variant -> units) is stock reserved for others, such as
+    flash sales, that this checkout may not take. Returns ``(stock_id,
+    quantity)`` pairs; raises NotEnoughStock for the first variant whose
+    stocks cannot cover its need. All or nothing.
     """
+    kept_aside = kept_aside or {}
     plan: List[Tuple[int, int]] = []
     for variant_id, wanted in sorted(needs.items()):
         if wanted <= 0:
             continue
-        remaining = wanted
         levels = stocks_by_variant.get(variant_id, ())
+        available = sum(level.available for level in levels)
+        usable = max(available - kept_aside.get(variant_id, 0), 0)
+        if wanted > usable:
+            raise NotEnoughStock(variant_id, wanted, usable)
+        remaining = wanted
         for level in levels:
             take = min(remaining, level.available)
             if take > 0:
@@ -51,7 +82,4 @@ def plan_holds(
                 remaining -= take
             if remaining == 0:
                 break
-        if remaining:
-            available = sum(level.available for level in levels)
-            raise NotEnoughStock(variant_id, wanted, available)
     return plan

@@ -25,6 +25,7 @@ from saleor.warehouse.models import Allocation, Stock
 
 from .domain import NotEnoughStock, StockLevel, plan_holds
 from .models import StockHold
+from .sale_set_aside import kept_aside_from
 
 DEADLOCK_RETRIES = 3
 
@@ -103,6 +104,7 @@ def _hold_stock_locked(checkout_token, needs, country_code, ttl, now):
         ),
         "quantity",
     )
+    kept_aside = kept_aside_from(checkout_token, needs.keys(), now)
     levels: Dict[int, List[StockLevel]] = defaultdict(list)
     for stock_id, variant_id, quantity in locked:
         levels[variant_id].append(
@@ -111,7 +113,7 @@ def _hold_stock_locked(checkout_token, needs, country_code, ttl, now):
             )
         )
     try:
-        plan = plan_holds(needs, levels)
+        plan = plan_holds(needs, levels, kept_aside)
     except NotEnoughStock as shortage:
         variant = ProductVariant.objects.get(pk=shortage.variant_id)
         raise InsufficientStock(variant) from shortage

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Dict, Iterable, Optional
 
 from django.db.models import (
     Count,
@@ -121,3 +121,28 @@ def offers_for_variants(
             }
         )
     return offers
+
+
+def flash_held_units(
+    variant_ids: Iterable[int], now: datetime
+) -> Dict[str, Dict[int, int]]:
+    """Units under live flash holds, per checkout token and variant.
+
+    For the checkout guard: these buyers may draw on the stock flash sales
+    set aside (``sale_admin.set_aside_units``).
+    """
+    held: Dict[str, Dict[int, int]] = {}
+    rows = (
+        Reservation.objects.filter(
+            item__variant_id__in=list(variant_ids),
+            state=ReservationState.HELD,
+            expires_at__gt=now,
+            checkout_token__isnull=False,
+        )
+        .order_by()
+        .values_list("checkout_token", "item__variant_id")
+        .annotate(units=Sum("quantity"))
+    )
+    for checkout_token, variant_id, units in rows:
+        held.setdefault(str(checkout_token), {})[variant_id] = units
+    return held

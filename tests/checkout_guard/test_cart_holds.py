@@ -1,5 +1,6 @@
 """Early holds: units are held when lines go into a checkout, so a buyer who
 cannot get them is told at checkoutCreate, and deleting a line frees them."""
+
 import pytest
 from saleor.checkout.models import Checkout
 from saleor.warehouse.models import Stock

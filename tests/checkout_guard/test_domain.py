@@ -4,7 +4,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plugins.checkout_guard.domain import NotEnoughStock, StockLevel, plan_holds
+from plugins.checkout_guard.domain import (
+    NotEnoughStock,
+    StockLevel,
+    plan_holds,
+    units_kept_aside,
+)
 
 
 def test_need_is_split_over_stocks_in_order():
@@ -43,3 +48,21 @@ def test_plan_never_takes_more_than_available(levels, wanted):
     assert sum(quantity for _, quantity in plan) == wanted
     by_id = {level.stock_id: level for level in stocks}
     assert all(0 < quantity <= by_id[sid].available for sid, quantity in plan)
+
+
+def test_kept_aside_units_spare_what_flash_buyers_already_hold():
+    flash_held = {"x": {7: 2}, "y": {7: 3}}
+    guard_held = {"x": {7: 2}, "z": {7: 5}}
+    # 10 set aside; x's 2 are already inside its stock hold.
+    assert units_kept_aside(10, 7, "regular", flash_held, guard_held) == 8
+    # y may draw on its own 3 flash units.
+    assert units_kept_aside(10, 7, "y", flash_held, guard_held) == 5
+    assert units_kept_aside(1, 7, "y", flash_held, guard_held) == 0
+
+
+def test_kept_aside_stock_is_not_for_others():
+    levels = {7: [StockLevel(1, 10, 0, 0)]}
+    assert plan_holds({7: 4}, levels, kept_aside={7: 6}) == [(1, 4)]
+    with pytest.raises(NotEnoughStock) as shortage:
+        plan_holds({7: 5}, levels, kept_aside={7: 6})
+    assert shortage.value.available == 4
