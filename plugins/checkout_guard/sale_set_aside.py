@@ -23,18 +23,21 @@ def kept_aside_from(
     checkout_token: UUID, variant_ids: Iterable[int], now: datetime
 ) -> Dict[int, int]:
     """Per variant: set-aside units this checkout may not take."""
-    variant_ids = list(variant_ids)
-    flash_held = flash_held_units(variant_ids, now)
-    guard_held = _guard_held_units(variant_ids, now)
+    set_aside = {variant_id: set_aside_units(variant_id) for variant_id in variant_ids}
+    in_sales = [variant_id for variant_id, units in set_aside.items() if units]
+    if not in_sales:
+        return {}  # the common case: no flash sale keeps any of these
+    flash_held = flash_held_units(in_sales, now)
+    guard_held = _guard_held_units(in_sales, now)
     return {
         variant_id: units_kept_aside(
-            set_aside=set_aside_units(variant_id),
+            set_aside=set_aside[variant_id],
             variant_id=variant_id,
             checkout=str(checkout_token),
             flash_held=flash_held,
             guard_held=guard_held,
         )
-        for variant_id in variant_ids
+        for variant_id in in_sales
     }
 
 
