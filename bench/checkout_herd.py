@@ -26,7 +26,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -168,43 +168,48 @@ def process_tree_cpu_s(root_pid: int) -> float:
 # --- one herd -------------------------------------------------------------
 
 
-def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
-    from tests.storefront import buy
+def race(server, buyers: int, concurrency: int, buy_one: Callable[[int], Any]):
+    """Let ``buyers`` buyers loose, ``concurrency`` at a time.
 
-    label = f"{mode}-{server.workers}w-{run}-{uuid.uuid4().hex[:6]}"
-    variant_gid = fresh_item(args.units, label)
+    Returns the purchases, when each buyer finished (s from the start), the
+    drain time and the server's CPU seconds (master and workers) meanwhile.
+    """
     cpu_before = process_tree_cpu_s(server.process.pid)
     started = time.monotonic()
     finished_at: Dict[int, float] = {}
 
     def one_buyer(n: int):
-        purchase = buy(server.graphql_url, variant_gid, f"b{n}-{label}@herd.test")
+        purchase = buy_one(n)
         finished_at[n] = time.monotonic() - started
         return purchase
 
-    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-        purchases = list(pool.map(one_buyer, range(args.buyers)))
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        purchases = list(pool.map(one_buyer, range(buyers)))
     drain_s = time.monotonic() - started
     server_cpu_s = process_tree_cpu_s(server.process.pid) - cpu_before
+    return purchases, finished_at, drain_s, server_cpu_s
 
+
+def herd_figures(
+    purchases, finished_at, drain_s, server_cpu_s, db: Dict[str, int], units: int
+) -> Dict[str, Any]:
+    """One run's figures: orders, oversell, orphan payments, timings, losers."""
     winners = [n for n, p in enumerate(purchases) if p.won]
     losers = [p for p in purchases if not p.won]
     win_times = sorted(finished_at[n] for n in winners)
     loser_answer_ms = [
         p.step_seconds.get(p.failed_step, 0.0) * 1000 for p in losers if p.failed_step
     ]
-    tokens = [p.checkout_token for p in purchases if p.checkout_token]
-    db = outcome_in_database(variant_gid, tokens, args.units)
     lost_at: Dict[str, int] = {}
     for p in losers:
         answer = "top-level error" if p.top_level_error else p.error_code
         key = f"{p.failed_step}:{answer}"
         lost_at[key] = lost_at.get(key, 0) + 1
-    result = {
+    return {
         "orders": len(winners),
         "oversold": db["oversold"],
         "charged_without_order": db["charged_without_order"],
-        "sold_out_s": round(win_times[-1], 3) if len(win_times) >= args.units else None,
+        "sold_out_s": round(win_times[-1], 3) if len(win_times) >= units else None,
         "drain_s": round(drain_s, 3),
         "loser_answer_ms": harness.percentiles(loser_answer_ms),
         "server_cpu_s": round(server_cpu_s, 3),
@@ -213,6 +218,22 @@ def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
         else None,
         "losers_stopped_at": lost_at,
     }
+
+
+def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
+    from tests.storefront import buy
+
+    label = f"{mode}-{server.workers}w-{run}-{uuid.uuid4().hex[:6]}"
+    variant_gid = fresh_item(args.units, label)
+    purchases, finished_at, drain_s, server_cpu_s = race(
+        server,
+        args.buyers,
+        args.concurrency,
+        lambda n: buy(server.graphql_url, variant_gid, f"b{n}-{label}@herd.test"),
+    )
+    tokens = [p.checkout_token for p in purchases if p.checkout_token]
+    db = outcome_in_database(variant_gid, tokens, args.units)
+    result = herd_figures(purchases, finished_at, drain_s, server_cpu_s, db, args.units)
     harness.progress(
         f"{mode:9s} {server.workers}w run {run + 1}: orders {result['orders']}, "
         f"oversold {result['oversold']}, charged w/o order "
@@ -223,7 +244,9 @@ def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
     return result
 
 
-def summarise(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
+def summarise(runs: List[Dict[str, Any]], hidden=()) -> Dict[str, Any]:
+    """Medians over runs; every run in ``detail`` (without the ``hidden`` keys)."""
+
     def med(key):
         return harness.median(run[key] for run in runs)
 
@@ -241,7 +264,7 @@ def summarise(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
             run["loser_answer_ms"]["p99"] for run in runs
         ),
         "server_ms_per_order_median": med("server_ms_per_order"),
-        "detail": runs,
+        "detail": [{k: v for k, v in run.items() if k not in hidden} for run in runs],
     }
 
 

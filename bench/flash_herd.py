@@ -31,7 +31,6 @@ import argparse
 import sys
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -42,9 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import harness  # noqa: E402
 from bench.checkout_herd import (  # noqa: E402
+    herd_figures,
     outcome_in_database,
     prepare_database,
-    process_tree_cpu_s,
+    race,
+    summarise,
 )
 from saleor_flash import devenv  # noqa: E402
 from tests.sale_windows.flash_buyer import RESERVE, flash_buy  # noqa: E402
@@ -116,51 +117,23 @@ def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
         variant_gid, item_gid, item_pk = fresh_flash_item(args.units, label)
     else:
         variant_gid = fresh_item(args.units, label)
-    cpu_before = process_tree_cpu_s(server.process.pid)
-    started = time.monotonic()
-    finished_at: Dict[int, float] = {}
 
-    def one_buyer(n: int):
+    def buy_one(n: int):
         email = f"b{n}-{label}@herd.test"
         if mode == "flash":
-            purchase = flash_buy(server.graphql_url, variant_gid, item_gid, email)
-        else:
-            purchase = buy(server.graphql_url, variant_gid, email)
-        finished_at[n] = time.monotonic() - started
-        return purchase
+            return flash_buy(server.graphql_url, variant_gid, item_gid, email)
+        return buy(server.graphql_url, variant_gid, email)
 
-    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-        purchases = list(pool.map(one_buyer, range(args.buyers)))
-    drain_s = time.monotonic() - started
-    server_cpu_s = process_tree_cpu_s(server.process.pid) - cpu_before
-
-    winners = [n for n, p in enumerate(purchases) if p.won]
+    purchases, finished_at, drain_s, server_cpu_s = race(
+        server, args.buyers, args.concurrency, buy_one
+    )
     losers = [p for p in purchases if not p.won]
-    win_times = sorted(finished_at[n] for n in winners)
-    loser_answer_ms = [
-        p.step_seconds.get(p.failed_step, 0.0) * 1000 for p in losers if p.failed_step
-    ]
     tokens = [p.checkout_token for p in purchases if p.checkout_token]
     db = outcome_in_database(variant_gid, tokens, args.units)
     if item_pk is not None:
         db["oversold"] = max(db["oversold"], flash_oversold(item_pk))
-    lost_at: Dict[str, int] = {}
-    for p in losers:
-        answer = "top-level error" if p.top_level_error else p.error_code
-        key = f"{p.failed_step}:{answer}"
-        lost_at[key] = lost_at.get(key, 0) + 1
     result = {
-        "orders": len(winners),
-        "oversold": db["oversold"],
-        "charged_without_order": db["charged_without_order"],
-        "sold_out_s": round(win_times[-1], 3) if len(win_times) >= args.units else None,
-        "drain_s": round(drain_s, 3),
-        "loser_answer_ms": harness.percentiles(loser_answer_ms),
-        "server_cpu_s": round(server_cpu_s, 3),
-        "server_ms_per_order": round(server_cpu_s * 1000 / len(winners), 1)
-        if winners
-        else None,
-        "losers_stopped_at": lost_at,
+        **herd_figures(purchases, finished_at, drain_s, server_cpu_s, db, args.units),
         "sold_out_checkout": next(
             (p.checkout_token for p in losers if p.error_code == "SOLD_OUT"), None
         ),
@@ -175,31 +148,6 @@ def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
         f"{result['server_ms_per_order']} ms server/order"
     )
     return result
-
-
-def summarise(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
-    def med(key):
-        return harness.median(run[key] for run in runs)
-
-    return {
-        "runs": len(runs),
-        "orders_per_run": [run["orders"] for run in runs],
-        "oversold_per_run": [run["oversold"] for run in runs],
-        "charged_without_order_per_run": [run["charged_without_order"] for run in runs],
-        "sold_out_s_median": med("sold_out_s"),
-        "drain_s_median": med("drain_s"),
-        "loser_answer_p50_ms_median": harness.median(
-            run["loser_answer_ms"]["p50"] for run in runs
-        ),
-        "loser_answer_p99_ms_median": harness.median(
-            run["loser_answer_ms"]["p99"] for run in runs
-        ),
-        "server_ms_per_order_median": med("server_ms_per_order"),
-        "detail": [
-            {k: v for k, v in run.items() if k not in ("sold_out_checkout", "item_gid")}
-            for run in runs
-        ],
-    }
 
 
 def measure_gate(server, args, last_run: Dict[str, Any]) -> Dict[str, Any]:
@@ -266,7 +214,9 @@ def main(argv: List[str]) -> int:
                         gate[f"{workers}w"] = measure_gate(server, args, runs[-1])
                 finally:
                     server.stop()
-                results[f"{mode}/{workers}w"] = summarise(runs)
+                results[f"{mode}/{workers}w"] = summarise(
+                    runs, hidden=("sold_out_checkout", "item_gid")
+                )
     finally:
         services.stop_all()
 
