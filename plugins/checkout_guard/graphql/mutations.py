@@ -40,6 +40,16 @@ def _hold_lines(info, checkout) -> None:
         ) from error
 
 
+def _with_line_holds(info, save, hold_when=lambda response: True):
+    """Run Saleor's mutation and hold its checkout's units in one transaction,
+    so a checkout that cannot hold them is rolled back, not left half-saved."""
+    with transaction.atomic():
+        response = save()
+        if hold_when(response):
+            _hold_lines(info, response.checkout)
+    return response
+
+
 class CheckoutCreate(saleor_checkout.CheckoutCreate):
     class Meta:
         name = "CheckoutCreate"
@@ -51,12 +61,12 @@ class CheckoutCreate(saleor_checkout.CheckoutCreate):
 
     @classmethod
     def perform_mutation(cls, root, info, **data):
-        # Atomic: a checkout that cannot hold its units is not created at all.
-        with transaction.atomic():
-            response = super().perform_mutation(root, info, **data)
-            if response.created:
-                _hold_lines(info, response.checkout)
-        return response
+        # An existing checkout handed back (created=False) keeps its holds.
+        return _with_line_holds(
+            info,
+            lambda: super(CheckoutCreate, cls).perform_mutation(root, info, **data),
+            hold_when=lambda response: response.created,
+        )
 
 
 class CheckoutLinesAdd(saleor_checkout.CheckoutLinesAdd):
@@ -68,12 +78,12 @@ class CheckoutLinesAdd(saleor_checkout.CheckoutLinesAdd):
 
     @classmethod
     def perform_mutation(cls, root, info, checkout_id, lines, replace=False):
-        with transaction.atomic():
-            response = super().perform_mutation(
+        return _with_line_holds(
+            info,
+            lambda: super(CheckoutLinesAdd, cls).perform_mutation(
                 root, info, checkout_id, lines, replace=replace
-            )
-            _hold_lines(info, response.checkout)
-        return response
+            ),
+        )
 
 
 class CheckoutLinesUpdate(CheckoutLinesAdd):
@@ -99,10 +109,12 @@ class CheckoutLineDelete(saleor_checkout.CheckoutLineDelete):
 
     @classmethod
     def perform_mutation(cls, root, info, checkout_id, line_id):
-        with transaction.atomic():
-            response = super().perform_mutation(root, info, checkout_id, line_id)
-            _hold_lines(info, response.checkout)
-        return response
+        return _with_line_holds(
+            info,
+            lambda: super(CheckoutLineDelete, cls).perform_mutation(
+                root, info, checkout_id, line_id
+            ),
+        )
 
 
 class CheckoutComplete(saleor_checkout.CheckoutComplete):
@@ -114,20 +126,19 @@ class CheckoutComplete(saleor_checkout.CheckoutComplete):
 
     @classmethod
     def perform_mutation(cls, root, info, checkout_id, store_source, **data):
-        if not services.guard_active(info.context.plugins):
-            return super().perform_mutation(
+        def complete():
+            return super(CheckoutComplete, cls).perform_mutation(
                 root, info, checkout_id, store_source, **data
             )
+
+        if not services.guard_active(info.context.plugins):
+            return complete()
         checkout_token = _checkout_token(checkout_id)
         if checkout_token is None:
-            return super().perform_mutation(
-                root, info, checkout_id, store_source, **data
-            )
+            return complete()
         with rescue.checkout_lock(checkout_token):
             try:
-                return super().perform_mutation(
-                    root, info, checkout_id, store_source, **data
-                )
+                return complete()
             except Exception as error:
                 rescued = services.order_failed(checkout_token, repr(error))
                 if not rescued:
