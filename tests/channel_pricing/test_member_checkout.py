@@ -15,20 +15,12 @@ from saleor.product.models import ProductVariant
 
 from plugins.channel_pricing.models import Channel
 from saleor_flash.demo import seed_demo
+from tests.storefront import ADDRESS
 
 from .tokens import channel_token
 
 pytestmark = [pytest.mark.server, pytest.mark.django_db(transaction=True)]
 
-ADDRESS = {
-    "firstName": "Ada",
-    "lastName": "Buyer",
-    "streetAddress1": "1 Main Street",
-    "city": "New York",
-    "postalCode": "10001",
-    "country": "US",
-    "countryArea": "NY",
-}
 SIGN_IN = """mutation($c: String!, $t: String!) {
   channelSignIn(channel: $c, token: $t) { token channelErrors { code } } }"""
 CATALOG = """query($c: String!, $s: String) {
