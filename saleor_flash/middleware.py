@@ -1,4 +1,5 @@
 """Host middleware."""
+
 from django.contrib.sites.models import Site
 
 

@@ -1,4 +1,5 @@
 """The host's own pages."""
+
 from django.http import HttpResponse
 
 LANDING = """<!doctype html>

@@ -1,6 +1,7 @@
 """`make run`'s launcher, for real: it serves with the demo seeded, survives
 being killed and started again (stopping the leftovers, seeding nothing new),
 and stops everything it started on Ctrl-C."""
+
 import os
 import queue
 import signal
