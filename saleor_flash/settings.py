@@ -119,5 +119,8 @@ FLASH_RESERVATION_TTL_SECONDS = config.env_int("FLASH_RESERVATION_TTL_SECONDS", 
 # A live hold is extended to at least this long when checkoutComplete starts,
 # so payment cannot outlast it (docs/flash-sales.md).
 FLASH_CHECKOUT_GRACE_SECONDS = config.env_int("FLASH_CHECKOUT_GRACE_SECONDS", 120)
+# Webhook-style notification of sale start/end/sold-out (off when unset).
+FLASH_SALE_EVENT_WEBHOOK_URL = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_URL", "")
+FLASH_SALE_EVENT_WEBHOOK_SECRET = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_SECRET", "")
 # Redis of the flash-sale admission gate (default: REDIS_URL).
 FLASH_GATE_REDIS_URL = os.environ.get("FLASH_GATE_REDIS_URL") or REDIS_URL
