@@ -220,14 +220,8 @@ def prepare(env: Dict[str, str], product_count: int) -> Dict[str, Any]:
 
 
 def summary_of(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
-    def med(key):
-        value = harness.median(run[key] for run in runs)
-        return round(value, 3) if value is not None else None
-
     return {
-        "rps": med("rps"),
-        "p50_ms": med("p50_ms"),
-        "p99_ms": med("p99_ms"),
+        **harness.medians_of(runs, ("rps", "p50_ms", "p99_ms")),
         "errors": sum(run["errors"] for run in runs),
         "requests": sum(run["requests"] for run in runs),
         "runs": runs,

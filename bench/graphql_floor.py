@@ -128,15 +128,8 @@ def warm_up(server: harness.Server, args: argparse.Namespace) -> None:
 
 
 def aggregate(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
-    def med(key):
-        value = harness.median(run[key] for run in runs)
-        return round(value, 3) if value is not None else None
-
     return {
-        "rps": med("rps"),
-        "p50_ms": med("p50_ms"),
-        "p90_ms": med("p90_ms"),
-        "p99_ms": med("p99_ms"),
+        **harness.medians_of(runs, ("rps", "p50_ms", "p90_ms", "p99_ms")),
         "max_ms": max(
             (run["max_ms"] for run in runs if run["max_ms"] is not None), default=None
         ),

@@ -637,6 +637,17 @@ def median(values: Iterable[Optional[float]]) -> Optional[float]:
     return (present[mid - 1] + present[mid]) / 2
 
 
+def medians_of(
+    runs: Sequence[Dict[str, Any]], keys: Iterable[str], digits: int = 3
+) -> Dict[str, Optional[float]]:
+    """The median of each key over runs (None where no run has it), rounded."""
+    medians = {}
+    for key in keys:
+        value = median(run[key] for run in runs)
+        medians[key] = round(value, digits) if value is not None else None
+    return medians
+
+
 def ratio(a: Optional[float], b: Optional[float], digits: int = 3) -> Optional[float]:
     """a / b rounded, or None when either is missing or b is zero."""
     if a is None or b is None or b == 0:
