@@ -2,9 +2,9 @@
 storefront flow, against a multi-process server; the same herd then runs
 against plain Saleor 2.10.1 with no sale (stock of the same size).
 
-- ``flash`` (ours): checkoutCreate (e-mail only) -> flashSaleReserve (losers
-  stop here, answered by the Redis gate or PostgreSQL) -> checkoutLinesAdd ->
-  shipping and billing address -> shipping method -> dummy payment ->
+- ``flash`` (ours): flashSaleReserve with the checkout to create (e-mail and
+  addresses; losers stop here, answered by the Redis gate, or by PostgreSQL
+  while the gate does not know yet) -> shipping method -> dummy payment ->
   checkoutComplete (``tests/sale_windows/flash_buyer.py``).
 - ``saleor`` (baseline): checkoutCreate with the line -> shipping -> dummy
   payment -> checkoutComplete, stock = units.
@@ -48,7 +48,11 @@ from bench.checkout_herd import (  # noqa: E402
     summarise,
 )
 from saleor_flash import devenv  # noqa: E402
-from tests.sale_windows.flash_buyer import RESERVE, flash_buy  # noqa: E402
+from tests.sale_windows.flash_buyer import (  # noqa: E402
+    RESERVE_WITH_CHECKOUT,
+    flash_buy,
+    reserve_variables,
+)
 
 NAME = "flash_herd"
 BENCH_DB = "saleor_flash_flash_bench"
@@ -121,7 +125,7 @@ def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
     def buy_one(n: int):
         email = f"b{n}-{label}@herd.test"
         if mode == "flash":
-            return flash_buy(server.graphql_url, variant_gid, item_gid, email)
+            return flash_buy(server.graphql_url, item_gid, email)
         return buy(server.graphql_url, variant_gid, email)
 
     purchases, finished_at, drain_s, server_cpu_s = race(
@@ -134,9 +138,7 @@ def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
         db["oversold"] = max(db["oversold"], flash_oversold(item_pk))
     result = {
         **herd_figures(purchases, finished_at, drain_s, server_cpu_s, db, args.units),
-        "sold_out_checkout": next(
-            (p.checkout_token for p in losers if p.error_code == "SOLD_OUT"), None
-        ),
+        "sold_out_seen": any(p.error_code == "SOLD_OUT" for p in losers),
         "item_gid": item_gid if mode == "flash" else None,
     }
     harness.progress(
@@ -151,12 +153,10 @@ def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
 
 
 def measure_gate(server, args, last_run: Dict[str, Any]) -> Dict[str, Any]:
-    """Reserve on the sold-out item (one loser's checkout) vs the floor query."""
-    from graphene import Node
-
-    checkout_gid = Node.to_global_id("Checkout", last_run["sold_out_checkout"])
+    """A loser's reserve on the sold-out item vs the floor query."""
     reserve_body = harness.graphql_body(
-        RESERVE, {"item": last_run["item_gid"], "qty": 1, "checkout": checkout_gid}
+        RESERVE_WITH_CHECKOUT,
+        reserve_variables(last_run["item_gid"], "late-comer@herd.test"),
     )
     sample = harness.post_json(server.graphql_url, reserve_body)
     floor_body = harness.graphql_body(FLOOR_QUERY)
@@ -210,12 +210,12 @@ def main(argv: List[str]) -> int:
                 server = harness.start_server(kind, workers, database_url, redis_url)
                 try:
                     runs = [run_herd(server, args, mode, r) for r in range(args.runs)]
-                    if mode == "flash" and runs[-1]["sold_out_checkout"]:
+                    if mode == "flash" and runs[-1]["sold_out_seen"]:
                         gate[f"{workers}w"] = measure_gate(server, args, runs[-1])
                 finally:
                     server.stop()
                 results[f"{mode}/{workers}w"] = summarise(
-                    runs, hidden=("sold_out_checkout", "item_gid")
+                    runs, hidden=("sold_out_seen", "item_gid")
                 )
     finally:
         services.stop_all()
@@ -249,10 +249,8 @@ def main(argv: List[str]) -> int:
             "modes": modes,
             "load_generator": "herd: python threads, one urllib request per step; "
             "gate: harness.run_load (wrk when installed)",
-            "flash_flow": "checkoutCreate(e-mail only) -> flashSaleReserve -> "
-            "checkoutLinesAdd -> checkoutShippingAddressUpdate -> "
-            "checkoutBillingAddressUpdate -> shipping method -> payment -> "
-            "checkoutComplete",
+            "flash_flow": "flashSaleReserve(checkout: e-mail, addresses) -> "
+            "shipping method -> payment -> checkoutComplete",
         },
         "results": results,
         "ratios_flash_to_saleor": ratios,

@@ -90,7 +90,10 @@ def _call(url, purchase, step, query, variables, field_name, token=None):
         raise StepFailed(step)
     payload = response["data"][field_name]
     errors: List[Dict[str, Any]] = (
-        payload.get("checkoutErrors") or payload.get("paymentErrors") or []
+        payload.get("checkoutErrors")
+        or payload.get("paymentErrors")
+        or payload.get("flashSaleErrors")
+        or []
     )
     if errors:
         purchase.failed_step = step
@@ -127,47 +130,53 @@ def buy(
             token,
         )["checkout"]
         purchase.checkout_token = checkout["token"]
-        methods = checkout["availableShippingMethods"]
-        if not methods:
-            purchase.failed_step = "checkoutShippingMethodUpdate"
-            purchase.error_message = "no shipping method"
-            return purchase
-        total = _call(
-            graphql_url,
-            purchase,
-            "checkoutShippingMethodUpdate",
-            SHIPPING_UPDATE,
-            {"checkoutId": checkout["id"], "shippingMethodId": methods[0]["id"]},
-            "checkoutShippingMethodUpdate",
-            token,
-        )["checkout"]["totalPrice"]["gross"]["amount"]
-        purchase.total = total
-        _call(
-            graphql_url,
-            purchase,
-            "checkoutPaymentCreate",
-            PAYMENT_CREATE,
-            {
-                "checkoutId": checkout["id"],
-                "input": {
-                    "gateway": "mirumee.payments.dummy",
-                    "token": "charged",
-                    "amount": total,
-                },
-            },
-            "checkoutPaymentCreate",
-            token,
-        )
-        order = _call(
-            graphql_url,
-            purchase,
-            "checkoutComplete",
-            COMPLETE,
-            {"checkoutId": checkout["id"]},
-            "checkoutComplete",
-            token,
-        )["order"]
-        purchase.order_token = order["token"]
+        pay_and_complete(graphql_url, purchase, checkout, token)
     except StepFailed:
         pass
     return purchase
+
+
+def pay_and_complete(graphql_url, purchase, checkout, token=None) -> None:
+    """From a checkout with lines and addresses: the first shipping method,
+    dummy payment of the total, checkoutComplete. Raises StepFailed."""
+    methods = checkout["availableShippingMethods"]
+    if not methods:
+        purchase.failed_step = "checkoutShippingMethodUpdate"
+        purchase.error_message = "no shipping method"
+        raise StepFailed("checkoutShippingMethodUpdate")
+    total = _call(
+        graphql_url,
+        purchase,
+        "checkoutShippingMethodUpdate",
+        SHIPPING_UPDATE,
+        {"checkoutId": checkout["id"], "shippingMethodId": methods[0]["id"]},
+        "checkoutShippingMethodUpdate",
+        token,
+    )["checkout"]["totalPrice"]["gross"]["amount"]
+    purchase.total = total
+    _call(
+        graphql_url,
+        purchase,
+        "checkoutPaymentCreate",
+        PAYMENT_CREATE,
+        {
+            "checkoutId": checkout["id"],
+            "input": {
+                "gateway": "mirumee.payments.dummy",
+                "token": "charged",
+                "amount": total,
+            },
+        },
+        "checkoutPaymentCreate",
+        token,
+    )
+    order = _call(
+        graphql_url,
+        purchase,
+        "checkoutComplete",
+        COMPLETE,
+        {"checkoutId": checkout["id"]},
+        "checkoutComplete",
+        token,
+    )["order"]
+    purchase.order_token = order["token"]

@@ -49,17 +49,19 @@ def resolve_buyer(checkout_token: uuid.UUID, user) -> Buyer:
     return Buyer((checkout.email or "").lower(), str(checkout.token), None)
 
 
-def reserve_for_checkout(
-    item_id: int, quantity: int, checkout_token: uuid.UUID, user=None
-) -> Reservation:
-    """Hold ``quantity`` units of a flash item for a checkout.
+def admit(item_id: int, quantity: int, checkout_token: str, customer_key: str):
+    """The cheap refusals, before any PostgreSQL work: the quantity and the
+    Redis gate (SOLD_OUT / LIMIT_EXCEEDED). Raises ReservationError."""
+    reservations.gate_check(item_id, quantity, checkout_token, customer_key)
 
-    Raises ReservationError with a FlashSaleErrorCode value.
-    """
-    reservations.gate_check(
-        item_id, quantity, str(checkout_token), _customer_key_of(user)
-    )
-    buyer = resolve_buyer(checkout_token, user)
+
+def customer_key_for(user, email: Optional[str]) -> str:
+    """The key a new checkout's hold counts against: the signed-in account,
+    else the guest's e-mail."""
+    return _customer_key_of(user) or (email or "").strip().lower()
+
+
+def _hold(item_id: int, quantity: int, buyer: Buyer) -> Reservation:
     if not customer_may_buy_in_sale(item_id, buyer.user_id):
         raise ReservationError(
             "not_in_channel", "This flash sale is not offered in your channel."
@@ -71,6 +73,53 @@ def reserve_for_checkout(
             "(flashSaleReservePackage).",
         )
     return reservations.reserve(item_id, quantity, buyer)
+
+
+def reserve_for_checkout(
+    item_id: int, quantity: int, checkout_token: uuid.UUID, user=None
+) -> Reservation:
+    """Hold ``quantity`` units of a flash item for an existing checkout.
+
+    Raises ReservationError with a FlashSaleErrorCode value.
+    """
+    admit(item_id, quantity, str(checkout_token), _customer_key_of(user))
+    return _hold(item_id, quantity, resolve_buyer(checkout_token, user))
+
+
+def reserve_for_new_checkout(
+    item_id: int, quantity: int, checkout_token: uuid.UUID, customer_key: str, user
+) -> Reservation:
+    """Hold units for a checkout that is created right after, under the
+    given token (the caller has already called ``admit``). The hold commits
+    first; if the checkout then cannot be created the caller releases it.
+
+    Raises ReservationError with a FlashSaleErrorCode value.
+    """
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    buyer = Buyer(customer_key, str(checkout_token), user.pk if signed_in else None)
+    return _hold(item_id, quantity, buyer)
+
+
+def held_quantity(item_id: int, checkout_token: uuid.UUID) -> int:
+    """Units a checkout holds on an item right now (0 when none)."""
+    return (
+        Reservation.objects.filter(
+            item_id=item_id,
+            checkout_token=checkout_token,
+            state=reservations.HELD,
+        )
+        .values_list("quantity", flat=True)
+        .first()
+        or 0
+    )
+
+
+def variant_of_item(item_id: int) -> Optional[int]:
+    return (
+        FlashSaleItem.objects.filter(pk=item_id)
+        .values_list("variant_id", flat=True)
+        .first()
+    )
 
 
 def reserve_package_for_checkout(
@@ -110,3 +159,7 @@ def item_exists(item_id: int) -> bool:
 
 def find_reservation(token: uuid.UUID) -> Optional[Reservation]:
     return Reservation.objects.filter(token=token).select_related("item").first()
+
+
+def find_checkout(token: uuid.UUID) -> Optional[Checkout]:
+    return Checkout.objects.filter(token=token).first()

@@ -182,21 +182,20 @@ def test_a_lapsed_hold_is_refused_before_payment(api_server):
 
 
 def test_a_small_herd_through_the_whole_checkout_sells_exactly_the_cap(api_server):
-    """Buyers race through reserve -> lines -> shipping -> payment -> complete
-    at once (this found a lock-order deadlock between the pre-payment hook and
-    order creation)."""
+    """Buyers race through reserve (creating the checkout) -> shipping ->
+    payment -> complete at once (this found a lock-order deadlock between the
+    pre-payment hook and order creation)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from .flash_buyer import flash_buy
 
     item = flash_item_on_stocked_variant(cap=6)
-    variant_gid = global_id("ProductVariant", item.variant_id)
     item_gid = global_id("FlashSaleItem", item.pk)
     with ThreadPoolExecutor(max_workers=12) as pool:
         purchases = list(
             pool.map(
                 lambda n: flash_buy(
-                    api_server.graphql_url, variant_gid, item_gid, f"h{n}@herd.test"
+                    api_server.graphql_url, item_gid, f"h{n}@herd.test"
                 ),
                 range(24),
             )
@@ -226,7 +225,6 @@ def test_a_pre_order_below_its_minimum_is_cancelled_and_refunded(
     sale.save(update_fields=["minimum_quantity"])
     purchase = flash_buy(
         api_server.graphql_url,
-        global_id("ProductVariant", item.variant_id),
         global_id("FlashSaleItem", item.pk),
         "early-bird@example.com",
     )
@@ -263,7 +261,6 @@ def test_a_voucher_sale_issues_and_delivers_a_saleor_voucher(api_server, mailout
     item.save(update_fields=["voucher_value_amount", "voucher_valid_days"])
     purchase = flash_buy(
         api_server.graphql_url,
-        global_id("ProductVariant", item.variant_id),
         global_id("FlashSaleItem", item.pk),
         "voucher-fan@example.com",
     )

@@ -23,7 +23,11 @@ from .. import rescue, services, settings
 logger = logging.getLogger(__name__)
 
 
-def _hold_lines(info, checkout) -> None:
+def hold_lines(info, checkout) -> None:
+    """Hold the checkout's units now (inside the caller's transaction), when
+    the guard is on and holds on add are enabled; a checkout that cannot get
+    them raises INSUFFICIENT_STOCK on ``lines``. Also used by sale_windows
+    when flashSaleReserve creates the checkout."""
     if checkout is None or not settings.hold_on_add():
         return
     if not services.guard_active(info.context.plugins):
@@ -46,7 +50,7 @@ def _with_line_holds(info, save, hold_when=lambda response: True):
     with transaction.atomic():
         response = save()
         if hold_when(response):
-            _hold_lines(info, response.checkout)
+            hold_lines(info, response.checkout)
     return response
 
 

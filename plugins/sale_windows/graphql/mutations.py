@@ -3,10 +3,14 @@ IDs and errors and call ``storefront``."""
 
 import graphene
 from django.core.exceptions import ValidationError
+from saleor.graphql.checkout.mutations import CheckoutCreateInput
+from saleor.graphql.checkout.types import Checkout
 from saleor.graphql.core.mutations import BaseMutation
 
 from .. import storefront
+from ..error_codes import FlashSaleErrorCode
 from ..reservations import ReservationError
+from .checkout_on_reserve import reserve_with_checkout
 from .errors import FlashSaleError, decode_id, decode_uuid
 from .staff import FlashSaleStaffMutations
 from .types import FlashReservation
@@ -20,6 +24,11 @@ class FlashSaleReserve(BaseMutation):
     reservation = graphene.Field(
         FlashReservation, description="The hold, with the time it lapses."
     )
+    checkout = graphene.Field(
+        Checkout,
+        description="The checkout the units are held for (with `checkout`: the "
+        "one just created, holding the units as a line).",
+    )
 
     class Arguments:
         item_id = graphene.ID(required=True, description="ID of the FlashSaleItem.")
@@ -29,30 +38,55 @@ class FlashSaleReserve(BaseMutation):
             "with the same quantity returns the same hold).",
         )
         checkout_id = graphene.ID(
-            required=True, description="The checkout the held units are priced in."
+            description="An existing checkout the held units are priced in; "
+            "add the variant to it with checkoutLinesAdd."
+        )
+        checkout = CheckoutCreateInput(
+            description="Instead of checkoutId: the checkout to create once the "
+            "units are held, as for checkoutCreate (e-mail, lines, addresses); "
+            "the held units are added as a line. Nothing is created when the "
+            "hold is refused, so a sold-out answer costs one call."
         )
 
     class Meta:
         description = (
             "Hold flash-sale units for a checkout for a few minutes. Held units "
             "are priced at the sale price in that checkout; checkoutComplete "
-            "turns them into sold units."
+            "turns them into sold units. Give either checkoutId or checkout."
         )
         error_type_class = FlashSaleError
         error_type_field = "flash_sale_errors"
 
     @classmethod
-    def perform_mutation(cls, _root, info, item_id, quantity, checkout_id):
-        item_pk = decode_id(item_id, "FlashSaleItem", "item_id")
-        token = decode_uuid(checkout_id, "Checkout", "checkout_id")
+    def perform_mutation(
+        cls, _root, info, item_id, quantity, checkout_id=None, checkout=None
+    ):
+        item_pk = int(decode_id(item_id, "FlashSaleItem", "item_id"))
+        if (checkout_id is None) == (checkout is None):
+            raise ValidationError(
+                {
+                    "checkout_id": ValidationError(
+                        "Give either checkoutId or checkout.",
+                        code=FlashSaleErrorCode.REQUIRED.value,
+                    )
+                }
+            )
         try:
+            if checkout is not None:
+                reservation, held_in = reserve_with_checkout(
+                    info, item_pk, quantity, checkout
+                )
+                return FlashSaleReserve(reservation=reservation, checkout=held_in)
+            token = decode_uuid(checkout_id, "Checkout", "checkout_id")
             reservation = storefront.reserve_for_checkout(
-                int(item_pk), quantity, token, info.context.user
+                item_pk, quantity, token, info.context.user
             )
         except ReservationError as error:
             field = "quantity" if error.code != "not_found" else "item_id"
             raise as_validation_error(error, field) from error
-        return FlashSaleReserve(reservation=reservation)
+        return FlashSaleReserve(
+            reservation=reservation, checkout=storefront.find_checkout(token)
+        )
 
 
 class FlashSaleReservePackage(BaseMutation):

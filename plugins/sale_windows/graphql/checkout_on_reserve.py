@@ -1,0 +1,194 @@
+"""flashSaleReserve with ``checkout`` instead of ``checkoutId``: hold first,
+then create the checkout with the held units in it, the way Saleor's
+checkoutCreate does (its input type, validation and save, plus the checkout
+guard's stock holds).
+
+The order of work is cheapest first, so that a sold-out herd's losers cost
+one Redis call and no PostgreSQL at all:
+
+1. the quantity and the Redis gate (SOLD_OUT / LIMIT_EXCEEDED);
+2. Saleor's validation of the checkout input (e-mail, lines, addresses);
+3. the locked decision in PostgreSQL, for the token the checkout will get
+   (this commits the hold);
+4. one transaction: the checkout, its lines (the held variant added, or its
+   line raised to the held quantity) and the guard's stock holds. If that
+   fails the hold is given back and the error returned: nothing is left.
+
+A signed-in customer who already has an active checkout gets the hold on that
+checkout (checkoutCreate would return it too) and its line raised to the held
+quantity.
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+import graphene
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from saleor.checkout.models import Checkout
+from saleor.checkout.utils import add_variant_to_checkout, get_user_checkout
+from saleor.core.exceptions import InsufficientStock, ProductNotPublished
+from saleor.product.models import ProductVariant
+
+from plugins.checkout_guard.graphql.mutations import CheckoutCreate, hold_lines
+
+from .. import storefront
+from ..error_codes import FlashSaleErrorCode
+from ..models import Reservation
+
+KNOWN_CODES = {code.value for code in FlashSaleErrorCode}
+
+
+def reserve_with_checkout(
+    info, item_id: int, quantity: int, data
+) -> Tuple[Reservation, Checkout]:
+    """Hold units and create (or reuse) the buyer's checkout holding them.
+
+    Raises ReservationError (refused hold) or ValidationError (bad input),
+    with nothing changed.
+    """
+    user = info.context.user
+    customer_key = storefront.customer_key_for(user, data.get("email"))
+    storefront.admit(item_id, quantity, "", customer_key)
+    if not customer_key:
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    "A guest's e-mail is needed to create the checkout: the "
+                    "per-customer limit counts against it.",
+                    code=FlashSaleErrorCode.REQUIRED.value,
+                )
+            }
+        )
+    variant_id = storefront.variant_of_item(item_id)
+    if user.is_authenticated:
+        existing, _ = get_user_checkout(user)
+        if existing is not None:
+            return _into_existing(info, item_id, variant_id, quantity, existing)
+    try:
+        checkout, cleaned = _validated_checkout(info, variant_id, quantity, data)
+    except ValidationError as error:
+        raise recoded(error) from error
+    reservation = storefront.reserve_for_new_checkout(
+        item_id, quantity, checkout.token, customer_key, user
+    )
+    try:
+        with transaction.atomic():
+            CheckoutCreate.save(info, checkout, cleaned)
+            CheckoutCreate._save_m2m(info, checkout, cleaned)
+            hold_lines(info, checkout)
+    except ValidationError as error:
+        storefront.release_hold(reservation.token)
+        raise recoded(error) from error
+    except Exception:
+        storefront.release_hold(reservation.token)
+        raise
+    return reservation, checkout
+
+
+def _validated_checkout(info, variant_id: int, quantity: int, data):
+    user = info.context.user
+    checkout = Checkout(user=user) if user.is_authenticated else Checkout()
+    data = with_held_line(data, variant_id, quantity)
+    cleaned = CheckoutCreate.clean_input(info, checkout, data)
+    checkout = CheckoutCreate.construct_instance(checkout, cleaned)
+    CheckoutCreate.clean_instance(info, checkout)
+    return checkout, cleaned
+
+
+def with_held_line(data, variant_id: int, quantity: int) -> dict:
+    """The checkout input with the held variant's line at least ``quantity``."""
+    variant_gid = graphene.Node.to_global_id("ProductVariant", variant_id)
+    lines, found = [], False
+    for line in data.get("lines") or []:
+        line = dict(line)
+        if _variant_pk(line.get("variant_id")) == str(variant_id):
+            line["quantity"] = max(int(line.get("quantity") or 0), quantity)
+            found = True
+        lines.append(line)
+    if not found:
+        lines.append({"variant_id": variant_gid, "quantity": quantity})
+    return {**dict(data), "lines": lines}
+
+
+def _variant_pk(global_id) -> str:
+    try:
+        type_name, pk = graphene.Node.from_global_id(global_id)
+    except Exception:
+        return ""
+    return pk if type_name == "ProductVariant" else ""
+
+
+def _into_existing(info, item_id, variant_id, quantity, checkout):
+    user = info.context.user
+    before = storefront.held_quantity(item_id, checkout.token)
+    reservation = storefront.reserve_for_checkout(
+        item_id, quantity, checkout.token, user
+    )
+    try:
+        with transaction.atomic():
+            line = checkout.lines.filter(variant_id=variant_id).first()
+            if line is None or line.quantity < quantity:
+                _set_line(checkout, variant_id, quantity)
+                hold_lines(info, checkout)
+    except ValidationError as error:
+        _restore_hold(item_id, checkout, before, reservation, user)
+        raise recoded(error) from error
+    except Exception:
+        _restore_hold(item_id, checkout, before, reservation, user)
+        raise
+    return reservation, checkout
+
+
+def _set_line(checkout, variant_id: int, quantity: int) -> None:
+    variant = ProductVariant.objects.select_related("product").get(pk=variant_id)
+    try:
+        add_variant_to_checkout(checkout, variant, quantity, replace=True)
+    except InsufficientStock as error:
+        raise ValidationError(
+            {
+                "lines": ValidationError(
+                    f"Insufficient product stock: {error.item}",
+                    code=FlashSaleErrorCode.INSUFFICIENT_STOCK.value,
+                )
+            }
+        ) from error
+    except ProductNotPublished as error:
+        raise ValidationError(
+            {
+                "lines": ValidationError(
+                    "This product is not published.",
+                    code=FlashSaleErrorCode.INVALID.value,
+                )
+            }
+        ) from error
+
+
+def _restore_hold(item_id, checkout, before: int, reservation, user) -> None:
+    """Put the checkout's hold back as it was before this call."""
+    if before == reservation.quantity:
+        return
+    if before == 0:
+        storefront.release_hold(reservation.token)
+    else:
+        storefront.reserve_for_checkout(item_id, before, checkout.token, user)
+
+
+def recoded(error: ValidationError) -> ValidationError:
+    """Saleor's checkout validation errors with FlashSaleErrorCode codes
+    (a code our enum lacks becomes INVALID), fields and messages kept."""
+
+    def one(item: ValidationError) -> ValidationError:
+        code = getattr(item.code, "value", item.code)
+        code = code if code in KNOWN_CODES else FlashSaleErrorCode.INVALID.value
+        return ValidationError(item.message, code=code, params=item.params)
+
+    if hasattr(error, "error_dict"):
+        return ValidationError(
+            {
+                field: [one(item) for item in items]
+                for field, items in error.error_dict.items()
+            }
+        )
+    return ValidationError([one(item) for item in error.error_list])
