@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import FrozenSet, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 
 class SaleKind(str, Enum):
@@ -151,6 +151,107 @@ def flash_line_total(
     if left == quantity:
         return regular_line_total
     return total + regular_line_total * left / quantity
+
+
+# --- package deals: the order takes the whole package -------------------------
+
+
+@dataclass(frozen=True)
+class CheckoutHoldUnits:
+    """An open hold of a checkout: its item, variant and units, and the
+    package sale it belongs to (``None`` for an item of any other kind)."""
+
+    item_id: int
+    variant_id: int
+    quantity: int
+    package_id: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class PackageMember:
+    """One item of a package sale."""
+
+    package_id: int
+    item_id: int
+    variant_id: int
+
+
+@dataclass(frozen=True)
+class MissingPackageUnits:
+    """A package item whose variant the checkout's lines do not cover.
+
+    ``needed`` is what the lines must hold of the variant: every open hold of
+    the checkout on it (the order sells holds in item order from the same
+    lines) plus, for a package item the checkout does not hold (released on
+    its own), the package's quantity."""
+
+    package_id: int
+    item_id: int
+    variant_id: int
+    needed: int
+    in_lines: int
+
+    @property
+    def short_by(self) -> int:
+        return self.needed - self.in_lines
+
+
+def missing_package_units(
+    holds: Sequence[CheckoutHoldUnits],
+    members: Sequence[PackageMember],
+    lines_by_variant: Mapping[int, int],
+) -> List[MissingPackageUnits]:
+    """What a checkout lacks to buy every package it holds units of, whole.
+
+    A checkout holding units of a package sale must have every item of that
+    package in its lines, with at least the units it holds (an item it no
+    longer holds counts with the package's quantity: the largest hold of the
+    package). ``members`` lists the items of (at least) those packages;
+    ``lines_by_variant`` the units of each variant in the checkout's lines.
+    Empty when complete; else one entry per short variant, in package and
+    item order. Holds of other sale kinds are never checked on their own (a
+    checkout may still buy part of an ordinary hold).
+    """
+    package_quantity: Dict[int, int] = {}
+    held_by_variant: Dict[int, int] = {}
+    held_items = set()
+    for hold in holds:
+        held_items.add(hold.item_id)
+        held_by_variant[hold.variant_id] = (
+            held_by_variant.get(hold.variant_id, 0) + hold.quantity
+        )
+        if hold.package_id is not None:
+            package_quantity[hold.package_id] = max(
+                package_quantity.get(hold.package_id, 0), hold.quantity
+            )
+    in_packages = sorted(
+        {member for member in members if member.package_id in package_quantity},
+        key=lambda member: (member.package_id, member.item_id),
+    )
+    needed_by_variant = dict(held_by_variant)
+    for member in in_packages:
+        if member.item_id not in held_items:
+            needed_by_variant[member.variant_id] = (
+                needed_by_variant.get(member.variant_id, 0)
+                + package_quantity[member.package_id]
+            )
+    missing: List[MissingPackageUnits] = []
+    reported = set()
+    for member in in_packages:
+        needed = needed_by_variant.get(member.variant_id, 0)
+        in_lines = max(lines_by_variant.get(member.variant_id, 0), 0)
+        if in_lines < needed and member.variant_id not in reported:
+            reported.add(member.variant_id)
+            missing.append(
+                MissingPackageUnits(
+                    member.package_id,
+                    member.item_id,
+                    member.variant_id,
+                    needed,
+                    in_lines,
+                )
+            )
+    return missing
 
 
 # --- staff rules: sales and items -------------------------------------------

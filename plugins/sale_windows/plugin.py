@@ -41,10 +41,20 @@ class SaleWindowsPlugin(FlashPlugin):
 
     @when_active
     def preprocess_order_creation(self, checkout, discounts, previous_value):
-        from .checkout_flow import HoldsLapsed, check_holds_before_payment
+        # In checkoutComplete's first transaction, before payment. The lines
+        # checked are the checkout's own (prefetched) list, the very lines
+        # Saleor makes the order of.
+        from .checkout_flow import (
+            HoldsLapsed,
+            PackageIncomplete,
+            check_holds_before_payment,
+            checkout_units_by_variant,
+        )
 
         try:
-            check_holds_before_payment(checkout.token)
+            check_holds_before_payment(
+                checkout.token, checkout_units_by_variant(checkout)
+            )
         except HoldsLapsed as error:
             raise ValidationError(
                 {
@@ -52,6 +62,10 @@ class SaleWindowsPlugin(FlashPlugin):
                         str(error), code=CheckoutErrorCode.INSUFFICIENT_STOCK
                     )
                 }
+            ) from error
+        except PackageIncomplete as error:
+            raise ValidationError(
+                {"lines": ValidationError(str(error), code=CheckoutErrorCode.INVALID)}
             ) from error
         return previous_value
 

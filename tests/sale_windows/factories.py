@@ -1,13 +1,13 @@
-"""Small builders for flash-sale tests: a variant, a sale with one item, and
-checkouts, written straight to the database (committed rows are what other
-processes see)."""
+"""Small builders for flash-sale tests: a variant, a sale with one item, a
+package sale, and checkouts, written straight to the database (committed rows
+are what other processes see)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
 from decimal import Decimal
-from typing import List, Optional
+from typing import List, Optional, Sequence, Tuple
 
 from django.utils import timezone
 from saleor.checkout.models import Checkout
@@ -94,6 +94,30 @@ def make_item(
         cap=cap,
         per_customer_limit=per_customer_limit,
     )
+
+
+def make_package_sale(
+    variants: Sequence[ProductVariant],
+    caps: Sequence[int],
+    sale_prices: Sequence[Decimal],
+    starts_in: timedelta = timedelta(minutes=-5),
+    ends_in: timedelta = timedelta(hours=1),
+    name: str = "Test package deal",
+) -> Tuple[FlashSale, List[FlashSaleItem]]:
+    """A PACKAGE sale with one item per variant (in the given order)."""
+    now = timezone.now()
+    sale = _track(
+        FlashSale.objects.create(
+            name=name, kind="package", starts_at=now + starts_in, ends_at=now + ends_in
+        )
+    )
+    items = [
+        FlashSaleItem.objects.create(
+            sale=sale, variant=variant, sale_price_amount=price, cap=cap
+        )
+        for variant, cap, price in zip(variants, caps, sale_prices)
+    ]
+    return sale, items
 
 
 def make_checkout(email: Optional[str] = None, user=None) -> Checkout:

@@ -194,3 +194,124 @@ def test_a_pre_order_is_confirmed_exactly_when_its_minimum_is_met(minimum, sold)
 
     confirmed = settle_pre_order(minimum, sold) == PreOrderSettlement.CONFIRMED
     assert confirmed == (minimum is None or sold >= minimum)
+
+
+# --- package deals: bought whole --------------------------------------------
+
+import dataclasses  # noqa: E402
+
+from plugins.sale_windows.domain import (  # noqa: E402
+    CheckoutHoldUnits,
+    PackageMember,
+    missing_package_units,
+    units_to_commit,
+)
+
+
+def test_a_package_needs_every_item_with_its_held_units():
+    members = [PackageMember(7, 1, 101), PackageMember(7, 2, 102)]
+    holds = [CheckoutHoldUnits(1, 101, 2, 7), CheckoutHoldUnits(2, 102, 2, 7)]
+    assert not missing_package_units(holds, members, {101: 2, 102: 3})
+    (missing,) = missing_package_units(holds, members, {101: 2, 102: 1})
+    assert (missing.item_id, missing.needed, missing.in_lines) == (2, 2, 1)
+    assert missing.short_by == 1
+    both = missing_package_units(holds, members, {})
+    assert [m.variant_id for m in both] == [101, 102]
+
+
+def test_an_item_released_on_its_own_still_counts_with_the_package_quantity():
+    members = [PackageMember(7, 1, 101), PackageMember(7, 2, 102)]
+    holds = [CheckoutHoldUnits(1, 101, 3, 7)]  # item 2's hold was released
+    (missing,) = missing_package_units(holds, members, {101: 3})
+    assert (missing.item_id, missing.needed, missing.in_lines) == (2, 3, 0)
+    assert not missing_package_units(holds, members, {101: 3, 102: 3})
+
+
+def test_ordinary_holds_may_still_be_bought_in_part():
+    holds = [CheckoutHoldUnits(1, 101, 4, None)]
+    assert not missing_package_units(holds, [], {101: 1})
+    assert not missing_package_units(holds, [], {})
+
+
+@st.composite
+def package_checkouts(draw):
+    """A checkout's holds on a few package and ordinary items (some package
+    items not held), the package members, and its lines."""
+    variants = draw(st.integers(min_value=1, max_value=4))
+    members, holds = [], []
+    item_id = 0
+    for package_id in range(draw(st.integers(min_value=0, max_value=3))):
+        quantity = draw(st.integers(min_value=1, max_value=5))
+        for _ in range(draw(st.integers(min_value=1, max_value=3))):
+            item_id += 1
+            variant_id = draw(st.integers(min_value=1, max_value=variants))
+            members.append(PackageMember(package_id, item_id, variant_id))
+            if draw(st.integers(min_value=0, max_value=5)):  # mostly held
+                holds.append(
+                    CheckoutHoldUnits(item_id, variant_id, quantity, package_id)
+                )
+    for _ in range(draw(st.integers(min_value=0, max_value=3))):
+        item_id += 1
+        variant_id = draw(st.integers(min_value=1, max_value=variants))
+        units = draw(st.integers(min_value=1, max_value=5))
+        holds.append(CheckoutHoldUnits(item_id, variant_id, units, None))
+    # Lines near what is held (the edge the rule is about), a little over or
+    # under.
+    held = {variant_id: 0 for variant_id in range(1, variants + 1)}
+    for hold in holds:
+        held[hold.variant_id] += hold.quantity
+    lines = {
+        variant_id: max(units + draw(st.integers(min_value=-2, max_value=3)), 0)
+        for variant_id, units in held.items()
+    }
+    # Item ids in any order: an ordinary hold may come before a package's.
+    ids = dict(enumerate(draw(st.permutations(range(1, item_id + 1))), start=1))
+    holds = [dataclasses.replace(h, item_id=ids[h.item_id]) for h in holds]
+    members = [dataclasses.replace(m, item_id=ids[m.item_id]) for m in members]
+    return holds, members, lines
+
+
+def sell_in_item_order(holds, lines):
+    """What reservations.sell_holds_for_order commits per hold: holds in item
+    order take units_to_commit from the lines of their variant."""
+    left = dict(lines)
+    sold = {}
+    for hold in sorted(holds, key=lambda hold: hold.item_id):
+        units = units_to_commit(hold.quantity, left.get(hold.variant_id, 0))
+        left[hold.variant_id] = left.get(hold.variant_id, 0) - units
+        sold[hold.item_id] = units
+    return sold
+
+
+@given(case=package_checkouts())
+def test_a_complete_checkout_sells_every_package_whole(case):
+    holds, members, lines = case
+    if missing_package_units(holds, members, lines):
+        return
+    sold = sell_in_item_order(holds, lines)
+    package_quantity = {}
+    for hold in holds:
+        if hold.package_id is not None:
+            assert sold[hold.item_id] == hold.quantity  # no package hold released
+            package_quantity[hold.package_id] = hold.quantity
+    for member in members:
+        if member.package_id in package_quantity:
+            # Every item is in the order, at least a package's worth of it.
+            assert lines[member.variant_id] >= package_quantity[member.package_id]
+
+
+@given(case=package_checkouts())
+def test_missing_units_are_really_missing_and_adding_them_completes(case):
+    holds, members, lines = case
+    missing = missing_package_units(holds, members, lines)
+    held_packages = {h.package_id for h in holds if h.package_id is not None}
+    for units in missing:
+        assert units.package_id in held_packages
+        assert units.in_lines == lines[units.variant_id] < units.needed
+    assert len({units.variant_id for units in missing}) == len(missing)
+    topped_up = dict(lines)
+    for units in missing:
+        topped_up[units.variant_id] = units.needed
+    assert not missing_package_units(holds, members, topped_up)
+    if not held_packages:
+        assert not missing
