@@ -385,7 +385,10 @@ def base_env(database_url: str, redis_url: str, settings: str) -> Dict[str, str]
 
 
 def api_server_argv(port: int, workers: int) -> List[str]:
-    """gunicorn serving the host on 127.0.0.1:<port> with ``workers`` processes."""
+    """gunicorn serving the host on 127.0.0.1:<port> with ``workers`` processes
+    (each with FLASH_THREADS threads when that is above 1)."""
+    threads = config.env_int("FLASH_THREADS", 1)
+    worker_class = ["sync"] if threads <= 1 else ["gthread", "--threads", str(threads)]
     return [
         PYTHON,
         "-m",
@@ -396,7 +399,7 @@ def api_server_argv(port: int, workers: int) -> List[str]:
         "--workers",
         str(workers),
         "--worker-class",
-        "sync",
+        *worker_class,
         "--timeout",
         "60",
         "--graceful-timeout",

@@ -58,7 +58,8 @@ PLUGINS = PLUGINS + FLASH_PLUGINS
 from saleor.settings import MIDDLEWARE  # noqa: E402
 
 MIDDLEWARE = (
-    MIDDLEWARE[:2]
+    ["saleor_flash.database_lane.middleware"]
+    + MIDDLEWARE[:2]
     + [
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,6 +108,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
 }
+
+# Requests that use PostgreSQL at once per worker process with threaded
+# workers (FLASH_THREADS > 1): see saleor_flash/database_lane.py.
+FLASH_DB_LANE = config.env_int("FLASH_DB_LANE", 1)
 
 # Checkout guard (herd-proof checkout for every item).
 FLASH_HOLD_ON_ADD = config.env_bool("FLASH_HOLD_ON_ADD", True)

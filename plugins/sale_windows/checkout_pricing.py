@@ -41,16 +41,36 @@ def _apply(quantity: int, priced, previous: TaxedMoney) -> TaxedMoney:
     return quantize_price(price, price.currency)
 
 
-def checkout_line_total(
-    checkout_token, variant_id: int, quantity: int, previous: TaxedMoney
-) -> TaxedMoney:
+def checkout_line_total(checkout_line, previous: TaxedMoney) -> TaxedMoney:
     """The line total with the checkout's open holds on this variant applied.
 
     Lapsed (not yet released) holds keep their price so that checkoutComplete
     can refuse them with a clear message instead of a payment mismatch.
     """
-    holds = open_holds_of_checkout(checkout_token)
-    return _apply(quantity, _priced_units(holds, variant_id), previous)
+    holds = _holds_for_pricing(checkout_line)
+    return _apply(
+        checkout_line.quantity,
+        _priced_units(holds, checkout_line.variant_id),
+        previous,
+    )
+
+
+def _holds_for_pricing(checkout_line) -> List[CheckoutHold]:
+    """The checkout's open holds, read once per loaded checkout object.
+
+    Saleor prices every line several times per request (subtotal, total,
+    shipping, payment checks), each time through this hook. The holds are
+    kept on the checkout instance the lines were loaded from, which lives
+    for one request; a line without a loaded checkout reads them afresh.
+    """
+    checkout = checkout_line._state.fields_cache.get("checkout")
+    if checkout is None:
+        return open_holds_of_checkout(checkout_line.checkout_id)
+    holds = checkout.__dict__.get("_flash_open_holds")
+    if holds is None:
+        holds = open_holds_of_checkout(checkout.token)
+        checkout.__dict__["_flash_open_holds"] = holds
+    return holds
 
 
 def order_line_unit(

@@ -19,12 +19,7 @@ class SaleWindowsPlugin(FlashPlugin):
     def calculate_checkout_line_total(self, checkout_line, discounts, previous_value):
         from .checkout_pricing import checkout_line_total
 
-        return checkout_line_total(
-            checkout_line.checkout_id,
-            checkout_line.variant_id,
-            checkout_line.quantity,
-            previous_value,
-        )
+        return checkout_line_total(checkout_line, previous_value)
 
     @when_active
     def calculate_order_line_unit(self, order_line, previous_value):

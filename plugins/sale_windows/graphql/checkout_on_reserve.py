@@ -7,11 +7,13 @@ The order of work is cheapest first, so that a sold-out herd's losers cost
 one Redis call and no PostgreSQL at all:
 
 1. the quantity and the Redis gate (SOLD_OUT / LIMIT_EXCEEDED);
-2. Saleor's validation of the checkout input (e-mail, lines, addresses);
-3. the locked decision in PostgreSQL, for the token the checkout will get
-   (this commits the hold);
-4. one transaction: the checkout, its lines (the held variant added, or its
-   line raised to the held quantity) and the guard's stock holds. If that
+2. the locked decision in PostgreSQL, for the token the checkout will get
+   (this commits the hold); with threaded workers it runs outside the
+   database lane (``saleor_flash/database_lane.py``), so losers that get
+   this far are not queued behind other buyers' checkouts;
+3. Saleor's validation of the checkout input (e-mail, lines, addresses), then
+   one transaction: the checkout, its lines (the held variant added, or its
+   line raised to the held quantity) and the guard's stock holds. If either
    fails the hold is given back and the error returned: nothing is left.
 
 A signed-in customer who already has an active checkout gets the hold on that
@@ -32,6 +34,7 @@ from saleor.core.exceptions import InsufficientStock, ProductNotPublished
 from saleor.product.models import ProductVariant
 
 from plugins.checkout_guard.graphql.mutations import CheckoutCreate, hold_lines
+from saleor_flash.database_lane import express
 
 from .. import storefront
 from ..error_codes import FlashSaleErrorCode
@@ -61,19 +64,18 @@ def reserve_with_checkout(
                 )
             }
         )
-    variant_id = storefront.variant_of_item(item_id)
-    if user.is_authenticated:
-        existing, _ = get_user_checkout(user)
-        if existing is not None:
-            return _into_existing(info, item_id, variant_id, quantity, existing)
+    with express():
+        variant_id = storefront.variant_of_item(item_id)
+        existing = get_user_checkout(user)[0] if user.is_authenticated else None
+        if existing is None:
+            checkout = Checkout(user=user) if user.is_authenticated else Checkout()
+            reservation = storefront.reserve_for_new_checkout(
+                item_id, quantity, checkout.token, customer_key, user
+            )
+    if existing is not None:
+        return _into_existing(info, item_id, variant_id, quantity, existing)
     try:
-        checkout, cleaned = _validated_checkout(info, variant_id, quantity, data)
-    except ValidationError as error:
-        raise recoded(error) from error
-    reservation = storefront.reserve_for_new_checkout(
-        item_id, quantity, checkout.token, customer_key, user
-    )
-    try:
+        cleaned = _validated_input(info, checkout, variant_id, quantity, data)
         with transaction.atomic():
             CheckoutCreate.save(info, checkout, cleaned)
             CheckoutCreate._save_m2m(info, checkout, cleaned)
@@ -87,14 +89,13 @@ def reserve_with_checkout(
     return reservation, checkout
 
 
-def _validated_checkout(info, variant_id: int, quantity: int, data):
-    user = info.context.user
-    checkout = Checkout(user=user) if user.is_authenticated else Checkout()
+def _validated_input(info, checkout, variant_id: int, quantity: int, data) -> dict:
+    """Saleor's checkoutCreate validation; fills ``checkout`` in place."""
     data = with_held_line(data, variant_id, quantity)
     cleaned = CheckoutCreate.clean_input(info, checkout, data)
-    checkout = CheckoutCreate.construct_instance(checkout, cleaned)
+    CheckoutCreate.construct_instance(checkout, cleaned)
     CheckoutCreate.clean_instance(info, checkout)
-    return checkout, cleaned
+    return cleaned
 
 
 def with_held_line(data, variant_id: int, quantity: int) -> dict:
@@ -122,10 +123,11 @@ def _variant_pk(global_id) -> str:
 
 def _into_existing(info, item_id, variant_id, quantity, checkout):
     user = info.context.user
-    before = storefront.held_quantity(item_id, checkout.token)
-    reservation = storefront.reserve_for_checkout(
-        item_id, quantity, checkout.token, user
-    )
+    with express():
+        before = storefront.held_quantity(item_id, checkout.token)
+        reservation = storefront.reserve_for_checkout(
+            item_id, quantity, checkout.token, user
+        )
     try:
         with transaction.atomic():
             line = checkout.lines.filter(variant_id=variant_id).first()

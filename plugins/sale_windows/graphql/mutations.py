@@ -7,6 +7,8 @@ from saleor.graphql.checkout.mutations import CheckoutCreateInput
 from saleor.graphql.checkout.types import Checkout
 from saleor.graphql.core.mutations import BaseMutation
 
+from saleor_flash.database_lane import express
+
 from .. import storefront
 from ..error_codes import FlashSaleErrorCode
 from ..reservations import ReservationError
@@ -78,9 +80,10 @@ class FlashSaleReserve(BaseMutation):
                 )
                 return FlashSaleReserve(reservation=reservation, checkout=held_in)
             token = decode_uuid(checkout_id, "Checkout", "checkout_id")
-            reservation = storefront.reserve_for_checkout(
-                item_pk, quantity, token, info.context.user
-            )
+            with express():
+                reservation = storefront.reserve_for_checkout(
+                    item_pk, quantity, token, info.context.user
+                )
         except ReservationError as error:
             field = "quantity" if error.code != "not_found" else "item_id"
             raise as_validation_error(error, field) from error
@@ -113,9 +116,10 @@ class FlashSaleReservePackage(BaseMutation):
         sale_pk = decode_id(sale_id, "FlashSale", "sale_id")
         token = decode_uuid(checkout_id, "Checkout", "checkout_id")
         try:
-            held = storefront.reserve_package_for_checkout(
-                int(sale_pk), quantity, token, info.context.user
-            )
+            with express():
+                held = storefront.reserve_package_for_checkout(
+                    int(sale_pk), quantity, token, info.context.user
+                )
         except ReservationError as error:
             field = "quantity" if error.code != "not_found" else "sale_id"
             raise as_validation_error(error, field) from error
