@@ -249,6 +249,11 @@ def main(argv: List[str]) -> int:
             "modes": modes,
             "load_generator": "herd: python threads, one urllib request per step; "
             "gate: harness.run_load (wrk when installed)",
+            "server_threads_per_worker": {
+                f"{kind}/{workers}w": harness.server_threads(kind, workers)
+                for kind in ("flash", "saleor")
+                for workers in worker_counts
+            },
             "flash_flow": "flashSaleReserve(checkout: e-mail, addresses) -> "
             "shipping method -> payment -> checkoutComplete",
         },

@@ -174,10 +174,17 @@ def server_env(kind: str, database_url: str, redis_url: str) -> Dict[str, str]:
     return env
 
 
+def server_threads(kind: str, workers: int) -> int:
+    """Our host runs as ``make run`` runs it (threaded workers with the
+    database lane); plain Saleor runs sync workers, its standard setup (it
+    has no database lane)."""
+    return devenv.server_threads(workers) if kind == "flash" else 1
+
+
 def server_argv(kind: str, port: int, workers: int) -> List[str]:
-    """devenv's gunicorn command (same options for both kinds), app swapped in."""
+    """devenv's gunicorn command, app swapped in (threads per ``server_threads``)."""
     app, _settings = SERVER_KINDS[kind]
-    argv = devenv.api_server_argv(port, workers)
+    argv = devenv.api_server_argv(port, workers, server_threads(kind, workers))
     argv[argv.index("saleor_flash.wsgi:application")] = app
     return argv
 

@@ -1,19 +1,23 @@
 """The database lane: with threaded workers (FLASH_THREADS > 1), requests that
-use PostgreSQL run ``FLASH_DB_LANE`` at a time per worker process (1 by
-default, as a sync worker would), in arrival order, entering the lane at their
-first query. Requests that never touch the database, above all the flash
-gate's Redis answers to a sold-out herd, run beside them at once instead of
-queueing behind checkouts.
+use PostgreSQL run one at a time per worker process, in arrival order, and at
+most ``FLASH_DB_LANE`` at a time across all workers (default: the number of
+CPU cores), entering the lane at their first query. Requests that never touch
+the database, above all the flash gate's Redis answers to a sold-out herd, run
+beside them at once instead of queueing behind checkouts.
 
 Short, lock-ordered work that decides who waits, such as a flash hold
-decision, runs outside the lane (``express()``): a herd's losers that reach
-PostgreSQL before the gate knows the item is sold out are answered without
-queueing behind the winners' checkouts.
+decision, runs in a lane of its own (``express()``, one at a time per
+process): a herd's losers that reach PostgreSQL before the gate knows the item
+is sold out are answered without queueing behind the winners' checkouts.
 
-No deadlock between the threads of a process: the lane is the only thing a
-thread waits for in-process, a request holds no database lock before it has
-entered the lane (express work ends its transaction before it returns), and
-it leaves the lane only when done.
+The cross-worker limit is a semaphore the gunicorn master creates before it
+forks the workers (``saleor_flash/gunicorn_conf.py``); without it (sync
+workers, ``manage.py runserver``) only the per-process lane applies.
+
+No deadlock: a thread waits only for lanes, always in the order process lane,
+then shared lane; a request holds no database lock before it has entered them
+(express work is refused inside an open transaction, so it ends its
+transactions before it returns), and it leaves them only when done.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import threading
 from collections import deque
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.db import connection
 
 
@@ -52,34 +55,59 @@ class FifoLane:
                 self._free += 1
 
 
+# Set in the gunicorn master before fork; inherited by every worker.
+_shared = None  # type: Optional[object]
+
+
+def share_between_workers(size: int) -> None:
+    """Create the cross-worker lane (call in the master, before forking)."""
+    global _shared
+    import multiprocessing
+
+    _shared = multiprocessing.BoundedSemaphore(max(1, size))
+
+
+_process_lane = FifoLane(1)
+_express_lane = FifoLane(1)
 _local = threading.local()
+
+
+def _enter() -> None:
+    _process_lane.acquire()
+    if _shared is not None:
+        _shared.acquire()
+
+
+def _leave() -> None:
+    if _shared is not None:
+        _shared.release()
+    _process_lane.release()
 
 
 @contextmanager
 def express():
-    """Queries inside run without entering the lane. Only for work whose
-    transactions end inside the block; inside an open transaction it does
-    nothing (its locks would be held while waiting for the lane)."""
-    if connection.in_atomic_block:
+    """Queries inside run in the express lane instead of the database lane.
+    Only for work whose transactions end inside the block; inside an open
+    transaction it does nothing (its locks would be held while waiting)."""
+    if connection.in_atomic_block or getattr(_local, "express", False):
         yield
         return
-    outer = getattr(_local, "express", False)
+    _express_lane.acquire()
     _local.express = True
     try:
         yield
     finally:
-        _local.express = outer
+        _local.express = False
+        _express_lane.release()
 
 
 def middleware(get_response):
-    lane = FifoLane(max(1, settings.FLASH_DB_LANE))
-
     def database_lane(request):
         entered = []
 
         def enter_lane(execute, sql, params, many, context):
             if not entered and not getattr(_local, "express", False):
-                lane.acquire()
+                _enter()
                 entered.append(True)
             return execute(sql, params, many, context)
 
@@ -88,6 +116,6 @@ def middleware(get_response):
                 return get_response(request)
         finally:
             if entered:
-                lane.release()
+                _leave()
 
     return database_lane

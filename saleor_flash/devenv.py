@@ -384,16 +384,27 @@ def base_env(database_url: str, redis_url: str, settings: str) -> Dict[str, str]
     return env
 
 
-def api_server_argv(port: int, workers: int) -> List[str]:
-    """gunicorn serving the host on 127.0.0.1:<port> with ``workers`` processes
-    (each with FLASH_THREADS threads when that is above 1)."""
-    threads = config.env_int("FLASH_THREADS", 1)
+def server_threads(workers: int) -> int:
+    """FLASH_THREADS, by default 64 connections' worth over all workers (so
+    at most 64 PostgreSQL connections); 1 means sync workers."""
+    return max(1, config.env_int("FLASH_THREADS", max(1, 64 // max(1, workers))))
+
+
+def api_server_argv(
+    port: int, workers: int, threads: Optional[int] = None
+) -> List[str]:
+    """gunicorn serving the host on 127.0.0.1:<port> with ``workers`` processes,
+    each with ``threads`` threads (default ``server_threads``) and the
+    database lane (saleor_flash/database_lane.py); 1 thread = sync workers."""
+    threads = server_threads(workers) if threads is None else threads
     worker_class = ["sync"] if threads <= 1 else ["gthread", "--threads", str(threads)]
     return [
         PYTHON,
         "-m",
         "gunicorn",
         "saleor_flash.wsgi:application",
+        "--config",
+        "python:saleor_flash.gunicorn_conf",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

@@ -109,10 +109,6 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Requests that use PostgreSQL at once per worker process with threaded
-# workers (FLASH_THREADS > 1): see saleor_flash/database_lane.py.
-FLASH_DB_LANE = config.env_int("FLASH_DB_LANE", 1)
-
 # Checkout guard (herd-proof checkout for every item).
 FLASH_HOLD_ON_ADD = config.env_bool("FLASH_HOLD_ON_ADD", True)
 FLASH_CART_HOLD_SECONDS = config.env_int("FLASH_CART_HOLD_SECONDS", 300)
