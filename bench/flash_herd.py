@@ -5,8 +5,11 @@ against plain Saleor 2.10.1 with no sale (stock of the same size).
 - ``flash`` (ours): flashSaleReserve with the checkout to create (e-mail and
   addresses; losers stop here, answered by the Redis gate, or by PostgreSQL
   while the gate does not know yet) -> shipping method -> dummy payment ->
-  checkoutComplete (``tests/sale_windows/flash_buyer.py``).
-- ``saleor`` (baseline): checkoutCreate with the line -> shipping -> dummy
+  checkoutComplete (``tests/sale_windows/flash_buyer.py``), on sync workers
+  (our default, FLASH_THREADS=1).
+- ``flash_lane`` (ours): the same on threaded workers with the database lane
+  (FLASH_THREADS=auto, ``saleor_flash/database_lane.py``).
+- ``saleor`` (baseline, sync workers): checkoutCreate with the line -> shipping -> dummy
   payment -> checkoutComplete, stock = units.
 
 Reported per mode and worker count (medians over runs): orders, units
@@ -66,7 +69,13 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=5, help="runs per mode/workers")
     parser.add_argument("--workers", default="2,8", help="server worker counts")
     parser.add_argument("--concurrency", type=int, default=64, help="buyers at once")
-    parser.add_argument("--modes", default="saleor,flash")
+    parser.add_argument(
+        "--modes",
+        default="saleor,flash,flash_lane",
+        help="saleor (plain Saleor, sync workers), flash (ours, sync workers: "
+        "the default FLASH_THREADS=1), flash_lane (ours, threaded workers with "
+        "the database lane: FLASH_THREADS=auto)",
+    )
     parser.add_argument(
         "--gate-connections", default="16,64", help="wrk connections for the gate"
     )
@@ -111,20 +120,26 @@ def flash_oversold(item_pk: int) -> int:
     return max(item.sold - item.cap, 0)
 
 
+def mode_threads(mode: str, workers: int) -> int:
+    """Threads per worker: 1 = sync workers (Saleor's standard and our
+    default); flash_lane = our threaded flash-sale mode."""
+    return devenv.lane_threads(workers) if mode == "flash_lane" else 1
+
+
 def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
     from bench.checkout_herd import fresh_item
     from tests.storefront import buy
 
     label = f"{mode}-{server.workers}w-{run}-{uuid.uuid4().hex[:6]}"
     item_pk: Optional[int] = None
-    if mode == "flash":
+    if mode != "saleor":
         variant_gid, item_gid, item_pk = fresh_flash_item(args.units, label)
     else:
         variant_gid = fresh_item(args.units, label)
 
     def buy_one(n: int):
         email = f"b{n}-{label}@herd.test"
-        if mode == "flash":
+        if mode != "saleor":
             return flash_buy(server.graphql_url, item_gid, email)
         return buy(server.graphql_url, variant_gid, email)
 
@@ -139,7 +154,7 @@ def run_herd(server, args, mode: str, run: int) -> Dict[str, Any]:
     result = {
         **herd_figures(purchases, finished_at, drain_s, server_cpu_s, db, args.units),
         "sold_out_seen": any(p.error_code == "SOLD_OUT" for p in losers),
-        "item_gid": item_gid if mode == "flash" else None,
+        "item_gid": item_gid if mode != "saleor" else None,
     }
     harness.progress(
         f"{mode:6s} {server.workers}w run {run + 1}: orders {result['orders']}, "
@@ -207,11 +222,19 @@ def main(argv: List[str]) -> int:
         for workers in worker_counts:
             for mode in modes:
                 kind = "saleor" if mode == "saleor" else "flash"
-                server = harness.start_server(kind, workers, database_url, redis_url)
+                server = harness.start_server(
+                    kind,
+                    workers,
+                    database_url,
+                    redis_url,
+                    threads=mode_threads(mode, workers),
+                )
                 try:
                     runs = [run_herd(server, args, mode, r) for r in range(args.runs)]
-                    if mode == "flash" and runs[-1]["sold_out_seen"]:
-                        gate[f"{workers}w"] = measure_gate(server, args, runs[-1])
+                    if mode != "saleor" and runs[-1]["sold_out_seen"]:
+                        gate[f"{mode}/{workers}w"] = measure_gate(
+                            server, args, runs[-1]
+                        )
                 finally:
                     server.stop()
                 results[f"{mode}/{workers}w"] = summarise(
@@ -221,12 +244,12 @@ def main(argv: List[str]) -> int:
         services.stop_all()
 
     ratios = {}
-    for workers in worker_counts:
+    for workers, mode in [(w, m) for w in worker_counts for m in modes]:
         base = results.get(f"saleor/{workers}w")
-        ours = results.get(f"flash/{workers}w")
-        if not base or not ours:
+        ours = results.get(f"{mode}/{workers}w")
+        if mode == "saleor" or not base or not ours:
             continue
-        ratios[f"{workers}w"] = {
+        ratios[f"{mode}/{workers}w"] = {
             key: harness.ratio(ours[key], base[key])
             for key in (
                 "drain_s_median",
@@ -250,15 +273,15 @@ def main(argv: List[str]) -> int:
             "load_generator": "herd: python threads, one urllib request per step; "
             "gate: harness.run_load (wrk when installed)",
             "server_threads_per_worker": {
-                f"{kind}/{workers}w": harness.server_threads(kind, workers)
-                for kind in ("flash", "saleor")
+                f"{mode}/{workers}w": mode_threads(mode, workers)
+                for mode in modes
                 for workers in worker_counts
             },
             "flash_flow": "flashSaleReserve(checkout: e-mail, addresses) -> "
             "shipping method -> payment -> checkoutComplete",
         },
         "results": results,
-        "ratios_flash_to_saleor": ratios,
+        "ratios_to_saleor": ratios,
         "gate": gate,
         "elapsed_s": round(time.monotonic() - began, 1),
     }

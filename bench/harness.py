@@ -175,16 +175,20 @@ def server_env(kind: str, database_url: str, redis_url: str) -> Dict[str, str]:
 
 
 def server_threads(kind: str, workers: int) -> int:
-    """Our host runs as ``make run`` runs it (threaded workers with the
-    database lane); plain Saleor runs sync workers, its standard setup (it
+    """Our host runs as ``make run`` runs it (FLASH_THREADS, sync workers by
+    default); plain Saleor always runs sync workers, its standard setup (it
     has no database lane)."""
     return devenv.server_threads(workers) if kind == "flash" else 1
 
 
-def server_argv(kind: str, port: int, workers: int) -> List[str]:
-    """devenv's gunicorn command, app swapped in (threads per ``server_threads``)."""
+def server_argv(
+    kind: str, port: int, workers: int, threads: Optional[int] = None
+) -> List[str]:
+    """devenv's gunicorn command, app swapped in (threads per ``server_threads``
+    unless given)."""
     app, _settings = SERVER_KINDS[kind]
-    argv = devenv.api_server_argv(port, workers, server_threads(kind, workers))
+    threads = server_threads(kind, workers) if threads is None else threads
+    argv = devenv.api_server_argv(port, workers, threads)
     argv[argv.index("saleor_flash.wsgi:application")] = app
     return argv
 
@@ -195,8 +199,10 @@ def start_server(
     database_url: str,
     redis_url: str,
     startup_timeout: float = 120.0,
+    threads: Optional[int] = None,
 ) -> Server:
-    """Start gunicorn for ``kind`` ("flash" or "saleor") and wait until it answers."""
+    """Start gunicorn for ``kind`` ("flash" or "saleor") and wait until it
+    answers; ``threads`` per worker (default ``server_threads``)."""
     if kind not in SERVER_KINDS:
         raise ValueError(
             f"unknown server kind {kind!r}; use one of {sorted(SERVER_KINDS)}"
@@ -209,7 +215,7 @@ def start_server(
     )
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            server_argv(kind, port, workers),
+            server_argv(kind, port, workers, threads),
             env=server_env(kind, database_url, redis_url),
             cwd=str(PROJECT_DIR),
             stdout=log,

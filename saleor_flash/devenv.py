@@ -384,10 +384,19 @@ def base_env(database_url: str, redis_url: str, settings: str) -> Dict[str, str]
     return env
 
 
+def lane_threads(workers: int) -> int:
+    """Threads per worker for the flash-sale mode: 64 over all workers (so at
+    most 64 PostgreSQL connections)."""
+    return max(1, 64 // max(1, workers))
+
+
 def server_threads(workers: int) -> int:
-    """FLASH_THREADS, by default 64 connections' worth over all workers (so
-    at most 64 PostgreSQL connections); 1 means sync workers."""
-    return max(1, config.env_int("FLASH_THREADS", max(1, 64 // max(1, workers))))
+    """FLASH_THREADS: 1 (the default) = sync workers; ``auto`` = 64 threads
+    over all workers with the database lane (the flash-sale mode)."""
+    value = os.environ.get("FLASH_THREADS", "1").strip().lower()
+    if value == "auto":
+        return lane_threads(workers)
+    return max(1, config.env_int("FLASH_THREADS", 1))
 
 
 def api_server_argv(
@@ -397,7 +406,13 @@ def api_server_argv(
     each with ``threads`` threads (default ``server_threads``) and the
     database lane (saleor_flash/database_lane.py); 1 thread = sync workers."""
     threads = server_threads(workers) if threads is None else threads
-    worker_class = ["sync"] if threads <= 1 else ["gthread", "--threads", str(threads)]
+    worker_class = (
+        ["sync"]
+        if threads <= 1
+        # No keep-alive: a kept connection pins its client to one worker,
+        # which can then queue work while another worker idles.
+        else ["gthread", "--threads", str(threads), "--keep-alive", "0"]
+    )
     return [
         PYTHON,
         "-m",

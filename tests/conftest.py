@@ -33,6 +33,22 @@ def api_server(django_db_setup, django_db_blocker) -> ApiServer:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def lane_api_server(django_db_setup, django_db_blocker) -> ApiServer:
+    """The same server in the flash-sale mode: threaded workers with the
+    database lane (FLASH_THREADS=auto)."""
+    from django.conf import settings
+
+    from saleor_flash import devenv
+
+    server = start_api_server(
+        database_url_from_settings(settings.DATABASES["default"]),
+        threads=devenv.lane_threads(2),
+    )
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def redis_client():
     import redis

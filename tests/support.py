@@ -61,16 +61,20 @@ def database_url_from_settings(db: Dict[str, Any]) -> str:
 
 
 def start_api_server(
-    database_url: str, workers: int = 2, extra_env: Optional[Dict[str, str]] = None
+    database_url: str,
+    workers: int = 2,
+    extra_env: Optional[Dict[str, str]] = None,
+    threads: Optional[int] = None,
 ) -> ApiServer:
-    """gunicorn with ``workers`` processes on a free port, against ``database_url``."""
+    """gunicorn with ``workers`` processes on a free port, against
+    ``database_url`` (``threads`` per worker: default FLASH_THREADS)."""
     port = devenv.free_port()
     env = devenv.base_env(
         database_url, os.environ["REDIS_URL"], "saleor_flash.test_settings"
     )
     env.update(extra_env or {})
     process = subprocess.Popen(
-        devenv.api_server_argv(port, workers),
+        devenv.api_server_argv(port, workers, threads),
         env=env,
         cwd=str(devenv.config.PROJECT_DIR),
     )

@@ -98,18 +98,26 @@ def emit_window_event(sale_id: int, kind: str, scheduled_for_iso: str) -> bool:
     return recorded
 
 
-def emit_sold_out(item_id: int) -> bool:
+def emit_sold_out(item_id: int, order_id: Optional[int] = None) -> bool:
+    """Record (and notify) that ``order_id`` sold the item out; once per
+    order, so a sell-out after a cancellation gave units back emits again."""
     item = FlashSaleItem.objects.select_related("sale").filter(pk=item_id).first()
     if item is None or item.sold < item.cap:
         return False
-    return _record(item.sale, item, FlashSaleEvent.SOLD_OUT, timezone.now())
+    return _record(
+        item.sale, item, FlashSaleEvent.SOLD_OUT, timezone.now(), order_id=order_id
+    )
 
 
-def _record(sale, item, kind, scheduled_for) -> bool:
+def _record(sale, item, kind, scheduled_for, order_id=None) -> bool:
     try:
         with transaction.atomic():
             event = FlashSaleEvent.objects.create(
-                sale=sale, item=item, kind=kind, scheduled_for=scheduled_for
+                sale=sale,
+                item=item,
+                kind=kind,
+                scheduled_for=scheduled_for,
+                order_id=order_id,
             )
     except IntegrityError:
         return False  # already recorded (a redelivered task)

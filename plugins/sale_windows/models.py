@@ -138,6 +138,15 @@ class FlashSaleEvent(models.Model):
         FlashSaleItem, null=True, blank=True, related_name="+", on_delete=models.CASCADE
     )
     kind = models.CharField(max_length=16)
+    # The order that sold the item out: an item sold out again after a
+    # cancellation emits again; a redelivered task for the same order does not.
+    order = models.ForeignKey(
+        "order.Order",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
     scheduled_for = models.DateTimeField()
     occurred_at = models.DateTimeField(default=timezone.now)
     notified = models.BooleanField(default=False)
@@ -151,9 +160,9 @@ class FlashSaleEvent(models.Model):
                 name="flash_one_window_event",
             ),
             models.UniqueConstraint(
-                fields=["item", "kind"],
+                fields=["item", "kind", "order"],
                 condition=models.Q(item__isnull=False),
-                name="flash_one_item_event",
+                name="flash_one_item_event_per_order",
             ),
         ]
 

@@ -30,7 +30,7 @@ def flash_units_sold_task(order_id: int, sold_out_item_ids=()) -> None:
 
     logger.info("flash units sold in order %s", order_id)
     for item_id in sold_out_item_ids:
-        emit_sold_out(item_id)
+        emit_sold_out(item_id, order_id)
 
 
 @shared_task

@@ -95,3 +95,24 @@ def test_events_are_posted_signed(settings):
     assert json.loads(body)["event"] == "flash_sale.sold_out"
     assert FlashSaleEvent.objects.get(item=item).notified
     assert timezone.now() >= FlashSaleEvent.objects.get(item=item).occurred_at
+
+
+def test_sold_out_is_emitted_once_per_order_that_sells_the_item_out():
+    from saleor.order.models import Order
+
+    item = make_item(cap=1)
+    item.sold = 1
+    item.save(update_fields=["sold"])
+    first, second = (
+        Order.objects.create(user_email=f"sold-out-{n}@example.com") for n in (1, 2)
+    )
+    try:
+        assert events.emit_sold_out(item.pk, first.pk)
+        assert not events.emit_sold_out(item.pk, first.pk)  # redelivered task
+        # Cancelled, given back, sold out again by another order: emitted again.
+        assert events.emit_sold_out(item.pk, second.pk)
+        kinds = FlashSaleEvent.objects.filter(item=item).values_list("order", flat=True)
+        assert sorted(kinds) == sorted([first.pk, second.pk])
+    finally:
+        FlashSaleEvent.objects.filter(item=item).delete()
+        Order.objects.filter(pk__in=[first.pk, second.pk]).delete()
