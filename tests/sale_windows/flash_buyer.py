@@ -6,6 +6,9 @@ Four calls for a winner, as many as Saleor's own checkout; one for a loser."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import List
+
 from tests import storefront
 from tests.storefront import Purchase, StepFailed, _call
 
@@ -57,3 +60,18 @@ def flash_buy(url: str, item_gid: str, email: str, token=None) -> Purchase:
     except StepFailed:
         pass
     return purchase
+
+
+def herd_outcomes(url: str, item_gid: str, buyers: int, at_once: int) -> List[str]:
+    """``buyers`` buyers race through the whole flash flow, ``at_once`` at a
+    time; each one's outcome: ``won`` or ``<step>:<error code>``, sorted."""
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        purchases = list(
+            pool.map(
+                lambda n: flash_buy(url, item_gid, f"herd{n}@herd.test"),
+                range(buyers),
+            )
+        )
+    return sorted(
+        "won" if p.won else f"{p.failed_step}:{p.error_code}" for p in purchases
+    )

@@ -185,24 +185,11 @@ def test_a_small_herd_through_the_whole_checkout_sells_exactly_the_cap(api_serve
     """Buyers race through reserve (creating the checkout) -> shipping ->
     payment -> complete at once (this found a lock-order deadlock between the
     pre-payment hook and order creation)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from .flash_buyer import flash_buy
+    from .flash_buyer import herd_outcomes
 
     item = flash_item_on_stocked_variant(cap=6)
     item_gid = global_id("FlashSaleItem", item.pk)
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        purchases = list(
-            pool.map(
-                lambda n: flash_buy(
-                    api_server.graphql_url, item_gid, f"h{n}@herd.test"
-                ),
-                range(24),
-            )
-        )
-    outcomes = sorted(
-        "won" if p.won else f"{p.failed_step}:{p.error_code}" for p in purchases
-    )
+    outcomes = herd_outcomes(api_server.graphql_url, item_gid, 24, at_once=12)
     assert outcomes.count("won") == 6, outcomes
     assert set(outcomes) == {"won", "flashSaleReserve:SOLD_OUT"}, outcomes
     item.refresh_from_db()

@@ -146,24 +146,13 @@ def test_a_herd_on_threaded_workers_sells_exactly_the_cap(lane_api_server):
     """The flash-sale mode (threaded workers, database lane): buyers race
     through reserve -> shipping -> payment -> complete; exactly the cap is
     sold, every loser is told SOLD_OUT, nothing is charged without an order."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from saleor.payment.models import Payment
+
+    from .flash_buyer import herd_outcomes
 
     item = flash_item_on_stocked_variant(cap=6)
     item_gid = global_id("FlashSaleItem", item.pk)
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        purchases = list(
-            pool.map(
-                lambda n: flash_buy(
-                    lane_api_server.graphql_url, item_gid, f"lane{n}@herd.test"
-                ),
-                range(40),
-            )
-        )
-    outcomes = sorted(
-        "won" if p.won else f"{p.failed_step}:{p.error_code}" for p in purchases
-    )
+    outcomes = herd_outcomes(lane_api_server.graphql_url, item_gid, 40, at_once=16)
     assert outcomes.count("won") == 6, outcomes
     assert set(outcomes) == {"won", "flashSaleReserve:SOLD_OUT"}, outcomes
     item.refresh_from_db()
