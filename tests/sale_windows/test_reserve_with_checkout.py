@@ -158,3 +158,64 @@ def test_a_herd_on_threaded_workers_sells_exactly_the_cap(lane_api_server):
     item.refresh_from_db()
     assert item.sold == 6
     assert not Payment.objects.filter(order__isnull=True, captured_amount__gt=0)
+
+
+def test_a_killed_worker_mid_herd_never_exceeds_the_cap(api_server):
+    """150 buyers reserve-with-checkout for 10 units, 10 % sending their call
+    twice, and a server worker is SIGKILLed mid-run: never more than the cap
+    held, and PostgreSQL and Redis agree afterwards. (A call killed between
+    its hold and its checkout leaves a hold that lapses; it still counts.)"""
+    import os
+    import signal
+    import threading
+    import time
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+
+    from plugins.sale_windows import gate
+    from plugins.sale_windows.reservations import refresh_live_gates
+
+    from .test_reserve_http import pg_free, worker_pids
+
+    item = flash_item_on_stocked_variant(cap=10)
+    emails = [f"killed-herd-{n}@example.com" for n in range(150)]
+    calls = emails + emails[::10]
+    answered, killed = Counter(), []
+
+    def call(email):
+        try:
+            body = reserve_new(api_server, item, email)
+        except OSError:
+            answered["connection_lost"] += 1
+            return "connection_lost"
+        errors = (body.get("data") or {}).get("flashSaleReserve", {}) or {}
+        code = (errors.get("flashSaleErrors") or [{"code": "ok"}])[0]["code"]
+        if body.get("errors"):
+            code = "graphql_error"
+        answered[code] += 1
+        return code
+
+    def killer():
+        while sum(answered.values()) < 30:
+            time.sleep(0.01)
+        victim = worker_pids(api_server.process.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        killed.append(victim)
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        codes = Counter(pool.map(call, calls))
+    thread.join(30)
+    assert killed, "no worker was killed"
+
+    held = Reservation.objects.filter(item=item, state="held")
+    assert sum(held.values_list("quantity", flat=True)) <= 10
+    assert codes["ok"] <= 10 + len(emails[::10])
+    assert set(codes) <= {"ok", "SOLD_OUT", "connection_lost", "graphql_error"}
+    holders = Checkout.objects.filter(
+        token__in=held.values_list("checkout_token", flat=True)
+    )
+    assert holders.count() <= 10
+    refresh_live_gates()
+    assert int(gate.read_item(item.sale_id, item.pk)["free"]) == pg_free(item)
