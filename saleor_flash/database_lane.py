@@ -1,9 +1,10 @@
-"""The database lane: with threaded workers (FLASH_THREADS > 1), requests that
-use PostgreSQL run one at a time per worker process, in arrival order, and at
-most ``FLASH_DB_LANE`` at a time across all workers (default: the number of
-CPU cores), entering the lane at their first query. Requests that never touch
-the database, above all the flash gate's Redis answers to a sold-out herd, run
-beside them at once instead of queueing behind checkouts.
+"""The database lane (the flash-sale mode, FLASH_THREADS > 1 or ``auto``):
+requests run one at a time per worker process, in arrival order, and at most
+``FLASH_DB_LANE`` at a time across all workers (default: the number of CPU
+cores), as on sync workers. Every request takes the lane when it starts,
+except requests the flash gate may answer (``flashSaleReserve…``), which take
+it only at their first SQL query: the gate's Redis answers to a sold-out herd
+run beside the checkouts instead of queueing behind them.
 
 Short, lock-ordered work that decides who waits, such as a flash hold
 decision, runs in a lane of its own (``express()``, one at a time per
