@@ -33,6 +33,12 @@ def hold_checkout(checkout: Checkout, for_payment: bool) -> List[StockHold]:
     return holds.hold_stock(checkout.token, needs, checkout.get_country(), ttl)
 
 
+def while_not_completing(checkout_token: UUID):
+    """A context in which no checkoutComplete of this checkout runs: entering
+    waits for a running one to finish, and a new one waits until it exits."""
+    return rescue.checkout_lock(checkout_token)
+
+
 def order_took_units(checkout_token: UUID) -> None:
     """The order's allocation now covers what the holds reserved."""
     holds.release_holds(checkout_token)

@@ -8,6 +8,7 @@ gate (SOLD_OUT / LIMIT_EXCEEDED, no PostgreSQL), the checkout and channel
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from typing import List, Optional
 
 from saleor.checkout.models import Checkout
@@ -146,8 +147,21 @@ def reserve_package_for_checkout(
 
 
 def release_hold(reservation_token: uuid.UUID) -> Reservation:
-    """Give a hold's units back (its id is the proof of ownership)."""
-    reservation = reservations.release(reservation_token)
+    """Give a hold's units back (its id is the proof of ownership).
+
+    Not while its checkout is being completed: a release between payment and
+    the order would leave the order priced without the hold it was paid for.
+    The release waits for the running checkoutComplete; if that sold the hold,
+    the release finds it COMMITTED and changes nothing.
+    """
+    from plugins.checkout_guard.services import while_not_completing
+
+    found = find_reservation(reservation_token)
+    if found is None:
+        raise _not_found("reservation")
+    token = found.checkout_token
+    with while_not_completing(token) if token else nullcontext():
+        reservation = reservations.release(reservation_token)
     if reservation is None:
         raise _not_found("reservation")
     return reservation

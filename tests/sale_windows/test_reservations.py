@@ -319,3 +319,50 @@ def test_concurrent_packages_never_split():
     codes = in_threads([lambda c=c: reserve_package(sale, c) for c in checkouts])
     assert codes.count("ok") == 3
     assert held_units(big) == 3 and held_units(small) == 3
+
+
+def test_a_release_waits_for_a_running_checkout_complete():
+    """flashSaleRelease sent while checkoutComplete runs (between payment and
+    the order) waits for it; the order sold the hold, so the release changes
+    nothing (it would otherwise leave the order priced without its hold)."""
+    from plugins.checkout_guard.rescue import checkout_lock
+
+    item = make_item(cap=5)
+    checkout = make_checkout()
+    hold = reserve(item, checkout)
+
+    # Another thread (its own connection) plays checkoutComplete: it holds the
+    # checkout's lock, sells the hold, then lets go.
+    locked, finish = threading.Event(), threading.Event()
+    outcome = {}
+
+    def complete():
+        try:
+            with checkout_lock(checkout.token):
+                locked.set()
+                finish.wait(10)
+                Reservation.objects.filter(pk=hold.pk).update(state="committed")
+                outcome["let_go"] = time.monotonic()
+        finally:
+            connections.close_all()
+
+    def release():
+        try:
+            outcome["state"] = storefront.release_hold(hold.token).state
+            outcome["released"] = time.monotonic()
+        finally:
+            connections.close_all()
+
+    completer = threading.Thread(target=complete)
+    completer.start()
+    assert locked.wait(10)
+    releaser = threading.Thread(target=release)
+    releaser.start()
+    time.sleep(0.5)
+    assert "state" not in outcome  # waiting for the complete
+    finish.set()
+    completer.join(10)
+    releaser.join(10)
+    assert outcome["state"] == "committed"
+    assert outcome["released"] >= outcome["let_go"]
+    assert Reservation.objects.get(pk=hold.pk).state == "committed"
