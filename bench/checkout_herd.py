@@ -268,6 +268,20 @@ def summarise(runs: List[Dict[str, Any]], hidden=()) -> Dict[str, Any]:
     }
 
 
+RATIO_KEYS = (
+    "drain_s_median",
+    "sold_out_s_median",
+    "loser_answer_p50_ms_median",
+    "loser_answer_p99_ms_median",
+    "server_ms_per_order_median",
+)
+
+
+def herd_ratio(ours: Dict[str, Any], base: Dict[str, Any]) -> Dict[str, Any]:
+    """One mode's summary divided by another's, figure by figure."""
+    return {key: harness.ratio(ours[key], base[key]) for key in RATIO_KEYS}
+
+
 def ratios_to(results, worker_counts, baseline: str) -> Dict[str, Dict[str, Any]]:
     """Ours (guard) divided by ``baseline``, per worker count."""
     ratios = {}
@@ -275,16 +289,7 @@ def ratios_to(results, worker_counts, baseline: str) -> Dict[str, Dict[str, Any]
         base = results.get(f"{baseline}/{workers}w")
         ours = results.get(f"guard/{workers}w")
         if base and ours:
-            ratios[f"{workers}w"] = {
-                key: harness.ratio(ours[key], base[key])
-                for key in (
-                    "drain_s_median",
-                    "sold_out_s_median",
-                    "loser_answer_p50_ms_median",
-                    "loser_answer_p99_ms_median",
-                    "server_ms_per_order_median",
-                )
-            }
+            ratios[f"{workers}w"] = herd_ratio(ours, base)
     return ratios
 
 

@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import harness  # noqa: E402
 from bench.checkout_herd import (  # noqa: E402
     herd_figures,
+    herd_ratio,
     outcome_in_database,
     prepare_database,
     race,
@@ -249,16 +250,7 @@ def main(argv: List[str]) -> int:
         ours = results.get(f"{mode}/{workers}w")
         if mode == "saleor" or not base or not ours:
             continue
-        ratios[f"{mode}/{workers}w"] = {
-            key: harness.ratio(ours[key], base[key])
-            for key in (
-                "drain_s_median",
-                "sold_out_s_median",
-                "loser_answer_p50_ms_median",
-                "loser_answer_p99_ms_median",
-                "server_ms_per_order_median",
-            )
-        }
+        ratios[f"{mode}/{workers}w"] = herd_ratio(ours, base)
     payload = {
         "benchmark": NAME,
         "baseline": "saleor (plain Saleor 2.10.1 server, same database and machine)",

@@ -88,15 +88,7 @@ def sale_list(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            sale = sale_admin.create_sale(
-                SaleInput(
-                    name=data["name"],
-                    kind=data["kind"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    minimum_quantity=data.get("minimum_quantity"),
-                )
-            )
+            sale = sale_admin.create_sale(_sale_input(data))
         except SaleAdminError as error:
             errors = _errors(error)
         else:
@@ -120,6 +112,17 @@ def sale_list(request):
         calendar=calendar([s for s in sales if s.cancelled_at is None], now.date()),
         form=form,
         errors=errors,
+    )
+
+
+def _sale_input(data) -> SaleInput:
+    """A SaleForm's cleaned data as the staff service's input."""
+    return SaleInput(
+        name=data["name"],
+        kind=data["kind"],
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        minimum_quantity=data.get("minimum_quantity"),
     )
 
 
@@ -152,16 +155,7 @@ def sale_detail(request, sale_id):
     if request.method == "POST" and edit.is_bound and edit.is_valid():
         data = edit.cleaned_data
         try:
-            sale_admin.update_sale(
-                sale.pk,
-                SaleInput(
-                    name=data["name"],
-                    kind=data["kind"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    minimum_quantity=data.get("minimum_quantity"),
-                ),
-            )
+            sale_admin.update_sale(sale.pk, _sale_input(data))
         except SaleAdminError as error:
             errors = _errors(error)
         else:

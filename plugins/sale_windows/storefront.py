@@ -130,9 +130,7 @@ def reserve_package_for_checkout(
     for item_id in FlashSaleItem.objects.filter(sale_id=sale_id).values_list(
         "pk", flat=True
     ):
-        reservations.gate_check(
-            item_id, quantity, str(checkout_token), _customer_key_of(user)
-        )
+        admit(item_id, quantity, str(checkout_token), _customer_key_of(user))
     buyer = resolve_buyer(checkout_token, user)
     first_item = (
         FlashSaleItem.objects.filter(sale_id=sale_id)

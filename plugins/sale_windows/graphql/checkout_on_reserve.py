@@ -23,6 +23,8 @@ quantity.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from functools import partial
 from typing import Tuple
 
 import graphene
@@ -74,19 +76,27 @@ def reserve_with_checkout(
             )
     if existing is not None:
         return _into_existing(info, item_id, variant_id, quantity, existing)
-    try:
+    with _undone_on_failure(partial(storefront.release_hold, reservation.token)):
         cleaned = _validated_input(info, checkout, variant_id, quantity, data)
         with transaction.atomic():
             CheckoutCreate.save(info, checkout, cleaned)
             CheckoutCreate._save_m2m(info, checkout, cleaned)
             hold_lines(info, checkout)
+    return reservation, checkout
+
+
+@contextmanager
+def _undone_on_failure(undo):
+    """Run ``undo`` (give the hold back) if the block fails; a validation
+    error comes out with our codes, anything else as it was."""
+    try:
+        yield
     except ValidationError as error:
-        storefront.release_hold(reservation.token)
+        undo()
         raise recoded(error) from error
     except Exception:
-        storefront.release_hold(reservation.token)
+        undo()
         raise
-    return reservation, checkout
 
 
 def _validated_input(info, checkout, variant_id: int, quantity: int, data) -> dict:
@@ -128,18 +138,13 @@ def _into_existing(info, item_id, variant_id, quantity, checkout):
         reservation = storefront.reserve_for_checkout(
             item_id, quantity, checkout.token, user
         )
-    try:
+    restore = partial(_restore_hold, item_id, checkout, before, reservation, user)
+    with _undone_on_failure(restore):
         with transaction.atomic():
             line = checkout.lines.filter(variant_id=variant_id).first()
             if line is None or line.quantity < quantity:
                 _set_line(checkout, variant_id, quantity)
                 hold_lines(info, checkout)
-    except ValidationError as error:
-        _restore_hold(item_id, checkout, before, reservation, user)
-        raise recoded(error) from error
-    except Exception:
-        _restore_hold(item_id, checkout, before, reservation, user)
-        raise
     return reservation, checkout
 
 
