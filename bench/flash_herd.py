@@ -8,7 +8,7 @@ against plain Saleor 2.10.1 with no sale (stock of the same size).
   checkoutComplete (``tests/sale_windows/flash_buyer.py``), on sync workers
   (our default, FLASH_THREADS=1).
 - ``flash_lane`` (ours): the same on threaded workers with the database lane
-  (FLASH_THREADS=auto, ``saleor_flash/database_lane.py``).
+  (FLASH_THREADS=auto, ``plugins/core/database_lane.py``).
 - ``saleor`` (baseline, sync workers): checkoutCreate with the line -> shipping -> dummy
   payment -> checkoutComplete, stock = units.
 

@@ -404,7 +404,7 @@ def api_server_argv(
 ) -> List[str]:
     """gunicorn serving the host on 127.0.0.1:<port> with ``workers`` processes,
     each with ``threads`` threads (default ``server_threads``) and the
-    database lane (saleor_flash/database_lane.py); 1 thread = sync workers."""
+    database lane (plugins/core/database_lane.py); 1 thread = sync workers."""
     threads = server_threads(workers) if threads is None else threads
     worker_class = (
         ["sync"]
@@ -535,7 +535,8 @@ def run_tests(pytest_args: List[str]) -> int:
         database_url = resolve_database(services)
         redis_url = resolve_redis(services)
         # Tests use their own Redis database so they never touch the demo's keys.
-        test_redis = with_redis_db(redis_url, 15)
+        # FLASH_TEST_REDIS_DB lets two checkouts run their suites side by side.
+        test_redis = with_redis_db(redis_url, config.env_int("FLASH_TEST_REDIS_DB", 15))
         env = base_env(database_url, test_redis, "saleor_flash.test_settings")
         say("running the test suite (pytest)")
         argv = [PYTHON, "-m", "pytest", *pytest_args]

@@ -30,6 +30,7 @@ MEDIA_ROOT = str(config.VAR_DIR / "media")
 STATIC_ROOT = str(config.VAR_DIR / "static")
 
 FLASH_APPS = [
+    "plugins.core",
     "plugins.sale_windows",
     "plugins.channel_pricing",
     "plugins.points_payment",
@@ -58,7 +59,7 @@ PLUGINS = PLUGINS + FLASH_PLUGINS
 from saleor.settings import MIDDLEWARE  # noqa: E402
 
 MIDDLEWARE = (
-    ["saleor_flash.database_lane.middleware"]
+    ["plugins.core.database_lane.middleware"]
     + MIDDLEWARE[:2]
     + [
         "django.contrib.sessions.middleware.SessionMiddleware",

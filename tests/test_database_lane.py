@@ -1,4 +1,4 @@
-"""The database lane (saleor_flash/database_lane.py), with real threads and
+"""The database lane (plugins/core/database_lane.py), with real threads and
 real PostgreSQL: database work queues in arrival order; gate-answerable
 requests without SQL and express work do not wait behind it."""
 
@@ -10,8 +10,8 @@ import time
 import pytest
 from django.db import connection
 
-from saleor_flash import database_lane
-from saleor_flash.database_lane import FifoLane
+from plugins.core import database_lane
+from plugins.core.database_lane import FifoLane
 
 
 def test_the_lane_admits_waiters_in_arrival_order():

@@ -7,7 +7,7 @@ class ChannelPricingConfig(AppConfig):
     verbose_name = "Channels and channel pricing"
 
     def ready(self):
-        from saleor_flash.errors import register_error_codes
+        from plugins.core.errors import register_error_codes
 
         from .error_codes import ChannelErrorCode
 

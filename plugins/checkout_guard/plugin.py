@@ -1,4 +1,4 @@
-from saleor_flash.plugin_base import FlashPlugin, when_active
+from plugins.core.plugin_base import FlashPlugin, when_active
 
 from . import services
 

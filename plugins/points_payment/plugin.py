@@ -1,4 +1,4 @@
-from saleor_flash.plugin_base import FlashPlugin
+from plugins.core.plugin_base import FlashPlugin
 
 
 class PointsPaymentPlugin(FlashPlugin):

@@ -7,7 +7,7 @@ class SaleWindowsConfig(AppConfig):
     verbose_name = "Flash sales"
 
     def ready(self):
-        from saleor_flash.errors import register_error_codes
+        from plugins.core.errors import register_error_codes
 
         from .error_codes import FlashSaleErrorCode
 

@@ -4,7 +4,7 @@
 from django.core.exceptions import ValidationError
 from saleor.checkout.error_codes import CheckoutErrorCode
 
-from saleor_flash.plugin_base import FlashPlugin, when_active
+from plugins.core.plugin_base import FlashPlugin, when_active
 
 
 class SaleWindowsPlugin(FlashPlugin):

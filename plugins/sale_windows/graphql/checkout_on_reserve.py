@@ -9,7 +9,7 @@ one Redis call and no PostgreSQL at all:
 1. the quantity and the Redis gate (SOLD_OUT / LIMIT_EXCEEDED);
 2. the locked decision in PostgreSQL, for the token the checkout will get
    (this commits the hold); with threaded workers it runs outside the
-   database lane (``saleor_flash/database_lane.py``), so losers that get
+   database lane (``plugins/core/database_lane.py``), so losers that get
    this far are not queued behind other buyers' checkouts;
 3. Saleor's validation of the checkout input (e-mail, lines, addresses), then
    one transaction: the checkout, its lines (the held variant added, or its
@@ -36,7 +36,7 @@ from saleor.core.exceptions import InsufficientStock, ProductNotPublished
 from saleor.product.models import ProductVariant
 
 from plugins.checkout_guard.graphql.mutations import CheckoutCreate, hold_lines
-from saleor_flash.database_lane import express
+from plugins.core.database_lane import express
 
 from .. import storefront
 from ..error_codes import FlashSaleErrorCode

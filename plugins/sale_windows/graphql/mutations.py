@@ -7,7 +7,7 @@ from saleor.graphql.checkout.mutations import CheckoutCreateInput
 from saleor.graphql.checkout.types import Checkout
 from saleor.graphql.core.mutations import BaseMutation
 
-from saleor_flash.database_lane import express
+from plugins.core.database_lane import express
 
 from .. import storefront
 from ..error_codes import FlashSaleErrorCode
