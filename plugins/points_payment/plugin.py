@@ -11,4 +11,8 @@ class PointsPaymentPlugin(FlashPlugin):
 
     PLUGIN_ID = "flash.payments.points"
     PLUGIN_NAME = "Points"
-    PLUGIN_DESCRIPTION = "Members pay with channel-issued points."
+    PLUGIN_DESCRIPTION = (
+        "Not built yet (issue #11): members will pay with channel-issued points. "
+        "Today it keeps the points accounts behind the myPoints query and takes "
+        "no payments."
+    )
