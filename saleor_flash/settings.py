@@ -116,6 +116,19 @@ FLASH_CART_HOLD_SECONDS = config.env_int("FLASH_CART_HOLD_SECONDS", 300)
 FLASH_PAYMENT_HOLD_SECONDS = config.env_int("FLASH_PAYMENT_HOLD_SECONDS", 600)
 FLASH_STALE_PAYMENT_SECONDS = config.env_int("FLASH_STALE_PAYMENT_SECONDS", 300)
 
+# Brakes against hoarding (docs/flash-sales.md "Hoarding"); 0 = off.
+FLASH_RESERVE_RATE_PER_MEMBER = config.env_int("FLASH_RESERVE_RATE_PER_MEMBER", 30)
+FLASH_RESERVE_RATE_PER_IP = config.env_int("FLASH_RESERVE_RATE_PER_IP", 120)
+FLASH_CART_HOLD_RATE_PER_IP = config.env_int("FLASH_CART_HOLD_RATE_PER_IP", 30)
+FLASH_MAX_HELD_ITEMS_PER_CHECKOUT = config.env_int(
+    "FLASH_MAX_HELD_ITEMS_PER_CHECKOUT", 10
+)
+FLASH_MAX_OPEN_HOLDS_PER_CUSTOMER = config.env_int(
+    "FLASH_MAX_OPEN_HOLDS_PER_CUSTOMER", 10
+)
+# Proxies of ours in front of the API that append to X-Forwarded-For.
+FLASH_TRUSTED_PROXY_HOPS = config.env_int("FLASH_TRUSTED_PROXY_HOPS", 0)
+
 # Flash-sale reservation hold time (issue: flash sales).
 FLASH_RESERVATION_TTL_SECONDS = config.env_int("FLASH_RESERVATION_TTL_SECONDS", 600)
 # A live hold is extended to at least this long when checkoutComplete starts,

@@ -10,3 +10,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # A test-only plugin that injects a failure after payment (tests/fault_plugin.py).
 PLUGINS = PLUGINS + ["tests.fault_plugin.FailAfterPaymentPlugin"]  # noqa: F405
+
+# Every test client (and herd) comes from 127.0.0.1: per-address brakes are
+# off here, and tests/sale_windows/test_hoarding.py turns them on where tried.
+FLASH_RESERVE_RATE_PER_IP = 0
+FLASH_CART_HOLD_RATE_PER_IP = 0

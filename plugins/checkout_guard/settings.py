@@ -23,3 +23,9 @@ def hold_on_add() -> bool:
 
 def stale_payment_grace() -> timedelta:
     return timedelta(seconds=getattr(settings, "FLASH_STALE_PAYMENT_SECONDS", 300))
+
+
+def cart_holds_per_address() -> int:
+    """Early (cart) holds one client address may take per 10 minutes; 0 = no
+    limit. Past it, its checkouts are held only at checkoutComplete."""
+    return int(getattr(settings, "FLASH_CART_HOLD_RATE_PER_IP", 30) or 0)

@@ -370,3 +370,29 @@ def settle_pre_order(
     if minimum_quantity is None or units_sold >= minimum_quantity:
         return PreOrderSettlement.CONFIRMED
     return PreOrderSettlement.CANCELLED
+
+
+# --- who a guest is ---------------------------------------------------------
+
+# Providers where dots in the local part do not make another mailbox.
+_DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def normalised_email(email: str) -> str:
+    """The mailbox an address delivers to, as the per-customer limit counts it.
+
+    Case, surrounding spaces and a ``+tag`` are dropped everywhere (plus
+    addressing delivers to the same mailbox at every large provider), and
+    dots too where the provider ignores them, so ``A.B+x@Gmail.com`` and
+    ``ab@gmail.com`` share one allowance.
+    """
+    email = (email or "").strip().lower()
+    local, at, domain = email.rpartition("@")
+    if not at or not local:
+        return email
+    local = local.split("+", 1)[0]
+    if domain == "googlemail.com":
+        domain = "gmail.com"
+    if domain in _DOTLESS_DOMAINS:
+        local = local.replace(".", "")
+    return f"{local}@{domain}" if local else email

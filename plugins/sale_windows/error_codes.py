@@ -9,6 +9,10 @@ class FlashSaleErrorCode(str, Enum):
     LIMIT_EXCEEDED = "limit_exceeded"
     INVALID_QUANTITY = "invalid_quantity"
     NOT_IN_CHANNEL = "not_in_channel"
+    # Brakes against hoarding (hold_policy.py)
+    SIGN_IN_REQUIRED = "sign_in_required"
+    RATE_LIMITED = "rate_limited"
+    TOO_MANY_HOLDS = "too_many_holds"
     # Staff (create / update / cancel sales and items)
     INVALID = "invalid"
     REQUIRED = "required"

@@ -31,6 +31,8 @@ class FlashSale(models.Model):
     minimum_quantity = models.PositiveIntegerField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
     settlement = models.CharField(max_length=16, blank=True, default="")
+    # Guests may not hold units (channel sales need members in any case).
+    sign_in_required = models.BooleanField(default=False)
 
     class Meta:
         ordering = ("starts_at", "pk")
@@ -94,6 +96,9 @@ class Reservation(models.Model):
     # the per-customer limit counts across all of this customer's orders.
     customer_key = models.CharField(max_length=254, blank=True, default="")
     checkout_token = models.UUIDField(null=True, blank=True, db_index=True)
+    # The storefront's idempotency key of flashSaleReserve(checkout: …): a
+    # retry with the same key returns this hold and its checkout.
+    client_key = models.CharField(max_length=64, blank=True, default="")
     order = models.ForeignKey(
         "order.Order",
         null=True,
@@ -121,7 +126,12 @@ class Reservation(models.Model):
                 fields=["item", "checkout_token"],
                 condition=models.Q(state__in=["held", "expired"]),
                 name="flash_one_open_hold_per_checkout",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["customer_key", "client_key"],
+                condition=~models.Q(client_key=""),
+                name="flash_one_hold_per_client_key",
+            ),
         ]
 
 

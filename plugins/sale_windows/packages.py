@@ -17,7 +17,7 @@ from typing import Dict, List, Mapping, Tuple
 
 from django.db import transaction
 
-from . import domain, reservations
+from . import domain, hold_policy, reservations
 from .domain import SaleKind
 from .models import FlashSale, FlashSaleItem, Reservation
 from .reservations import Buyer, ReservationError, _decide_and_hold, refused
@@ -57,6 +57,11 @@ def reserve_package(sale_id: int, quantity: int, buyer: Buyer) -> List[Reservati
             for item_id in item_ids:
                 item = reservations.lock_item(item_id)
                 reservations._expire_lapsed(item)
+                over = hold_policy.bounds_refusal(
+                    item_id, item.now, buyer.customer_key, buyer.checkout_token
+                )
+                if over:
+                    raise ReservationError(*over)
                 reservation, refusal = _decide_and_hold(item, quantity, buyer)
                 states.append(
                     reservations.gate_state(

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 
-from . import domain, gate
+from . import domain, gate, hold_policy
 from .domain import Refusal, ReservationState
 from .models import FlashSaleItem, Reservation
 
@@ -208,6 +208,7 @@ class Buyer:
     customer_key: str
     checkout_token: str
     user_id: Optional[int] = None
+    client_key: str = ""
 
 
 _item_sales: Dict[int, int] = {}
@@ -259,6 +260,11 @@ def reserve(item_id: int, quantity: int, buyer: Buyer) -> Reservation:
         if item is None:
             raise ReservationError("not_found", "No flash-sale item with this ID.")
         _expire_lapsed(item)
+        over = hold_policy.bounds_refusal(
+            item.item_id, item.now, buyer.customer_key, buyer.checkout_token
+        )
+        if over:
+            raise ReservationError(*over)
         outcome = _decide_and_hold(item, quantity, buyer)
         publish_on_commit(
             [gate_state(item, [buyer.customer_key], [buyer.checkout_token])]
@@ -310,6 +316,7 @@ def _decide_and_hold(
             customer_id=buyer.user_id,
             customer_key=buyer.customer_key,
             checkout_token=buyer.checkout_token,
+            client_key=buyer.client_key,
             quantity=quantity,
             expires_at=expires_at,
             state=HELD,

@@ -13,8 +13,9 @@ from typing import List, Optional
 
 from saleor.checkout.models import Checkout
 
-from . import reservations
+from . import hold_policy, reservations
 from .channel_access import customer_may_buy_in_sale
+from .domain import normalised_email
 from .models import FlashSaleItem, Reservation
 from .packages import is_package_item, reserve_package
 from .reservations import Buyer, ReservationError
@@ -47,7 +48,7 @@ def resolve_buyer(checkout_token: uuid.UUID, user) -> Buyer:
         raise _not_found("checkout")
     if signed_in:
         return Buyer(_customer_key_of(user), str(checkout.token), user.pk)
-    return Buyer((checkout.email or "").lower(), str(checkout.token), None)
+    return Buyer(normalised_email(checkout.email or ""), str(checkout.token), None)
 
 
 def admit(item_id: int, quantity: int, checkout_token: str, customer_key: str):
@@ -58,11 +59,15 @@ def admit(item_id: int, quantity: int, checkout_token: str, customer_key: str):
 
 def customer_key_for(user, email: Optional[str]) -> str:
     """The key a new checkout's hold counts against: the signed-in account,
-    else the guest's e-mail."""
-    return _customer_key_of(user) or (email or "").strip().lower()
+    else the guest's mailbox (``domain.normalised_email``: plus-addressing
+    does not buy a fresh allowance)."""
+    return _customer_key_of(user) or normalised_email(email or "")
 
 
 def _hold(item_id: int, quantity: int, buyer: Buyer) -> Reservation:
+    refusal = hold_policy.sign_in_refusal(item_id, buyer.user_id)
+    if refusal:
+        raise ReservationError(*refusal)
     if not customer_may_buy_in_sale(item_id, buyer.user_id):
         raise ReservationError(
             "not_in_channel", "This flash sale is not offered in your channel."
@@ -88,7 +93,12 @@ def reserve_for_checkout(
 
 
 def reserve_for_new_checkout(
-    item_id: int, quantity: int, checkout_token: uuid.UUID, customer_key: str, user
+    item_id: int,
+    quantity: int,
+    checkout_token: uuid.UUID,
+    customer_key: str,
+    user,
+    client_key: str = "",
 ) -> Reservation:
     """Hold units for a checkout that is created right after, under the
     given token (the caller has already called ``admit``). The hold commits
@@ -97,8 +107,35 @@ def reserve_for_new_checkout(
     Raises ReservationError with a FlashSaleErrorCode value.
     """
     signed_in = user is not None and getattr(user, "is_authenticated", False)
-    buyer = Buyer(customer_key, str(checkout_token), user.pk if signed_in else None)
+    buyer = Buyer(
+        customer_key,
+        str(checkout_token),
+        user.pk if signed_in else None,
+        client_key,
+    )
     return _hold(item_id, quantity, buyer)
+
+
+def hold_of_client_key(customer_key: str, client_key: str) -> Optional[Reservation]:
+    """The hold an earlier flashSaleReserve(checkout: …) with this client key
+    made for this customer, if any."""
+    if not client_key or not customer_key:
+        return None
+    return Reservation.objects.filter(
+        customer_key=customer_key, client_key=client_key
+    ).first()
+
+
+def forget_failed_client_key(hold: Reservation) -> bool:
+    """Free the client key of a hold that was given back because its checkout
+    could not be created (so a retry with the key may try again)."""
+    if hold.state == reservations.HELD:
+        return False
+    return bool(
+        Reservation.objects.filter(pk=hold.pk)
+        .exclude(state=reservations.HELD)
+        .update(client_key="")
+    )
 
 
 def held_quantity(item_id: int, checkout_token: uuid.UUID) -> int:
@@ -137,6 +174,9 @@ def reserve_package_for_checkout(
         .values_list("pk", flat=True)
         .first()
     )
+    refusal = first_item and hold_policy.sign_in_refusal(first_item, buyer.user_id)
+    if refusal:
+        raise ReservationError(*refusal)
     if first_item and not customer_may_buy_in_sale(first_item, buyer.user_id):
         raise ReservationError(
             "not_in_channel", "This flash sale is not offered in your channel."

@@ -18,6 +18,8 @@ from saleor.core.exceptions import InsufficientStock
 from saleor.graphql.checkout import mutations as saleor_checkout
 from saleor.graphql.core.types.common import CheckoutError
 
+from plugins.core import rate_limit
+
 from .. import rescue, services, settings
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ def hold_lines(info, checkout) -> None:
         return
     if not services.guard_active(info.context.plugins):
         return
+    if not _early_hold_allowed(info.context):
+        return
     try:
         services.hold_checkout(checkout, for_payment=False)
     except InsufficientStock as error:
@@ -42,6 +46,14 @@ def hold_lines(info, checkout) -> None:
                 )
             }
         ) from error
+
+
+def _early_hold_allowed(request) -> bool:
+    """A client address gets a bounded number of early holds, so a script
+    cannot lock the catalogue's stock with carts it never pays for; past the
+    bound its units are held at checkoutComplete, before payment, as ever."""
+    limit = rate_limit.Limit(settings.cart_holds_per_address(), seconds=600)
+    return rate_limit.allow("cart-hold", rate_limit.client_address(request), limit)
 
 
 def _with_line_holds(info, save, hold_when=lambda response: True):

@@ -29,7 +29,7 @@ from typing import Tuple
 
 import graphene
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from saleor.checkout.models import Checkout
 from saleor.checkout.utils import add_variant_to_checkout, get_user_checkout
 from saleor.core.exceptions import InsufficientStock, ProductNotPublished
@@ -46,15 +46,20 @@ KNOWN_CODES = {code.value for code in FlashSaleErrorCode}
 
 
 def reserve_with_checkout(
-    info, item_id: int, quantity: int, data
+    info, item_id: int, quantity: int, data, client_key: str = ""
 ) -> Tuple[Reservation, Checkout]:
     """Hold units and create (or reuse) the buyer's checkout holding them.
 
-    Raises ReservationError (refused hold) or ValidationError (bad input),
-    with nothing changed.
+    With a ``client_key`` the call is idempotent: a retry returns the first
+    call's hold and checkout. Raises ReservationError (refused hold) or
+    ValidationError (bad input), with nothing changed.
     """
     user = info.context.user
     customer_key = storefront.customer_key_for(user, data.get("email"))
+    client_key = _checked_client_key(client_key)
+    earlier = _earlier_call(customer_key, client_key, item_id, quantity)
+    if earlier is not None:
+        return earlier
     storefront.admit(item_id, quantity, "", customer_key)
     if not customer_key:
         raise ValidationError(
@@ -71,9 +76,16 @@ def reserve_with_checkout(
         existing = get_user_checkout(user)[0] if user.is_authenticated else None
         if existing is None:
             checkout = Checkout(user=user) if user.is_authenticated else Checkout()
-            reservation = storefront.reserve_for_new_checkout(
-                item_id, quantity, checkout.token, customer_key, user
-            )
+            try:
+                reservation = storefront.reserve_for_new_checkout(
+                    item_id, quantity, checkout.token, customer_key, user, client_key
+                )
+            except IntegrityError:
+                # The same key won a concurrent call a moment ago.
+                earlier = _earlier_call(customer_key, client_key, item_id, quantity)
+                if earlier is None:
+                    raise
+                return earlier
     if existing is not None:
         return _into_existing(info, item_id, variant_id, quantity, existing)
     with _undone_on_failure(partial(storefront.release_hold, reservation.token)):
@@ -83,6 +95,53 @@ def reserve_with_checkout(
             CheckoutCreate._save_m2m(info, checkout, cleaned)
             hold_lines(info, checkout)
     return reservation, checkout
+
+
+def _checked_client_key(client_key: str) -> str:
+    client_key = (client_key or "").strip()
+    if len(client_key) > 64:
+        raise ValidationError(
+            {
+                "client_key": ValidationError(
+                    "A client key has at most 64 characters.",
+                    code=FlashSaleErrorCode.INVALID.value,
+                )
+            }
+        )
+    return client_key
+
+
+def _earlier_call(customer_key, client_key, item_id, quantity):
+    """(hold, checkout) of an earlier call with this client key, or None.
+
+    The same key with another item or quantity is refused, as Stripe refuses
+    an idempotency key reused with other parameters."""
+    hold = storefront.hold_of_client_key(customer_key, client_key)
+    if hold is None:
+        return None
+    if hold.item_id != item_id or hold.quantity != quantity:
+        raise ValidationError(
+            {
+                "client_key": ValidationError(
+                    "This client key was used for another item or quantity.",
+                    code=FlashSaleErrorCode.INVALID.value,
+                )
+            }
+        )
+    checkout = storefront.find_checkout(hold.checkout_token)
+    if checkout is None and storefront.forget_failed_client_key(hold):
+        return None  # the first call failed and gave its hold back: try again
+    if checkout is None:
+        raise ValidationError(
+            {
+                "client_key": ValidationError(
+                    "The first call with this client key has not finished; "
+                    "retry in a moment.",
+                    code=FlashSaleErrorCode.INVALID.value,
+                )
+            }
+        )
+    return hold, checkout
 
 
 @contextmanager

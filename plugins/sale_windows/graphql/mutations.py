@@ -8,8 +8,9 @@ from saleor.graphql.checkout.types import Checkout
 from saleor.graphql.core.mutations import BaseMutation
 
 from plugins.core.database_lane import express
+from plugins.core.rate_limit import client_address
 
-from .. import storefront
+from .. import hold_policy, storefront
 from ..error_codes import FlashSaleErrorCode
 from ..reservations import ReservationError
 from .checkout_on_reserve import reserve_with_checkout
@@ -20,6 +21,13 @@ from .types import FlashReservation
 
 def as_validation_error(error: ReservationError, field: str) -> ValidationError:
     return ValidationError({field: ValidationError(error.message, code=error.code)})
+
+
+def refuse_over_rate(info) -> None:
+    """RATE_LIMITED before any work when this member or address asks too often."""
+    refusal = hold_policy.rate_refusal(client_address(info.context), info.context.user)
+    if refusal:
+        raise as_validation_error(ReservationError(*refusal), "quantity")
 
 
 class FlashSaleReserve(BaseMutation):
@@ -49,6 +57,12 @@ class FlashSaleReserve(BaseMutation):
             "the held units are added as a line. Nothing is created when the "
             "hold is refused, so a sold-out answer costs one call."
         )
+        client_key = graphene.String(
+            description="With `checkout`: an idempotency key chosen by the "
+            "storefront (at most 64 characters). A retry with the same key "
+            "returns the first call's hold and checkout instead of holding "
+            "again."
+        )
 
     class Meta:
         description = (
@@ -61,9 +75,17 @@ class FlashSaleReserve(BaseMutation):
 
     @classmethod
     def perform_mutation(
-        cls, _root, info, item_id, quantity, checkout_id=None, checkout=None
+        cls,
+        _root,
+        info,
+        item_id,
+        quantity,
+        checkout_id=None,
+        checkout=None,
+        client_key=None,
     ):
         item_pk = int(decode_id(item_id, "FlashSaleItem", "item_id"))
+        refuse_over_rate(info)
         if (checkout_id is None) == (checkout is None):
             raise ValidationError(
                 {
@@ -76,7 +98,7 @@ class FlashSaleReserve(BaseMutation):
         try:
             if checkout is not None:
                 reservation, held_in = reserve_with_checkout(
-                    info, item_pk, quantity, checkout
+                    info, item_pk, quantity, checkout, client_key or ""
                 )
                 return FlashSaleReserve(reservation=reservation, checkout=held_in)
             token = decode_uuid(checkout_id, "Checkout", "checkout_id")
@@ -115,6 +137,7 @@ class FlashSaleReservePackage(BaseMutation):
     def perform_mutation(cls, _root, info, sale_id, quantity, checkout_id):
         sale_pk = decode_id(sale_id, "FlashSale", "sale_id")
         token = decode_uuid(checkout_id, "Checkout", "checkout_id")
+        refuse_over_rate(info)
         try:
             with express():
                 held = storefront.reserve_package_for_checkout(
