@@ -7,6 +7,8 @@ from saleor.core.permissions import DiscountPermissions
 from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.scalars import Decimal
 
+from plugins.channel_pricing.services import channel_ids_by_slug
+
 from .. import sale_admin
 from ..models import FlashSale as FlashSaleModel
 from ..models import FlashSaleItem as FlashSaleItemModel
@@ -44,9 +46,7 @@ def _pk(global_id: str, type_name: str, field: str, model) -> int:
 def _channel_ids(slugs):
     if slugs is None:
         return None
-    from plugins.channel_pricing.models import Channel
-
-    found = dict(Channel.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+    found = channel_ids_by_slug(slugs)
     missing = sorted(set(slugs) - set(found))
     if missing:
         raise ValidationError(
