@@ -4,15 +4,14 @@ In-process: Django's test client against our /graphql/."""
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import graphene
 import pytest
-from django.test import Client
 from graphql_jwt.shortcuts import get_token
 
 from plugins.sale_windows.models import FlashSale, Reservation
+from tests.support import gql_in_process
 
 from . import factories
 
@@ -24,14 +23,7 @@ def gid(type_name, value):
 
 
 def gql(query, variables, token=None):
-    headers = {"HTTP_AUTHORIZATION": f"JWT {token}"} if token else {}
-    response = Client().post(
-        "/graphql/",
-        json.dumps({"query": query, "variables": variables}),
-        content_type="application/json",
-        **headers,
-    )
-    body = response.json()
+    body = gql_in_process(query, variables, token)
     assert "errors" not in body, body
     return body["data"]
 
