@@ -106,3 +106,24 @@ def start_celery_worker(database_url: str) -> subprocess.Popen:
         env=env,
         cwd=str(devenv.config.PROJECT_DIR),
     )
+
+
+def gql_in_process(
+    query: str,
+    variables: Optional[Dict[str, Any]] = None,
+    token: Optional[str] = None,
+    **headers: str,
+) -> Dict[str, Any]:
+    """POST a GraphQL document to our /graphql/ in this process (Django's test
+    client, no server); return the decoded JSON body."""
+    from django.test import Client
+
+    if token:
+        headers["HTTP_AUTHORIZATION"] = f"JWT {token}"
+    response = Client().post(
+        "/graphql/",
+        json.dumps({"query": query, "variables": variables or {}}),
+        content_type="application/json",
+        **headers,
+    )
+    return response.json()

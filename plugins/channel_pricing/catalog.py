@@ -2,7 +2,8 @@
 
 Prices for a whole page are computed in bulk (settlement prices, pool
 entries and flash offers: one query each), so the query count does not grow
-with the page size.
+with the page size. Flash offers come from the providers registered in
+``flash_offers`` (sale_windows registers one at start-up).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from typing import Dict, List, Optional
 from django.db.models import Q, QuerySet
 from saleor.product.models import Product, ProductVariant
 
-from plugins.sale_windows.services import offers_for_variants
-
 from .domain import ChannelStatus, PriceQuote
+from .flash_offers import FlashOffer, flash_offers_for_variants
 from .member_checkout import BELOW_COST_AWAITS_ACK
 from .models import Channel, ChannelMember
 from .pricing import (
@@ -41,7 +41,7 @@ class CatalogChannelSuspended(CatalogAccessDenied):
 class CatalogVariant:
     variant: ProductVariant
     quote: PriceQuote
-    flash_offers: List[dict] = field(default_factory=list)
+    flash_offers: List[FlashOffer] = field(default_factory=list)
     # Not for sale now, and why (e.g. a below-cost price awaiting acknowledgement).
     unavailable_reason: Optional[str] = None
 
@@ -118,7 +118,7 @@ def price_page(
         channel, [(v.pk, v.product_id) for v in variants], entries, settlements
     )
     held = unacknowledged_below_cost(channel, quotes)
-    offers = offers_for_variants(list(quotes), channel.slug, now)
+    offers = flash_offers_for_variants(list(quotes), channel.slug, now)
     by_product: Dict[int, List[CatalogVariant]] = {pid: [] for pid in product_ids}
     for variant in variants:
         if variant.pk in quotes:

@@ -4,11 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from plugins.core.choices import choices
+
 from .domain import ChannelStatus, Rounding
-
-
-def _choices(enum):
-    return [(member.value, member.name.replace("_", " ").title()) for member in enum]
 
 
 def _pct_field():
@@ -23,7 +21,7 @@ class Channel(models.Model):
     contact_name = models.CharField(max_length=250, blank=True)
     contact_phone = models.CharField(max_length=64, blank=True)
     status = models.CharField(
-        max_length=16, choices=_choices(ChannelStatus), default=ChannelStatus.ACTIVE
+        max_length=16, choices=choices(ChannelStatus), default=ChannelStatus.ACTIVE
     )
     storefront_url = models.URLField(blank=True)
     # Two secrets are valid while a rotation is under way.
@@ -38,7 +36,7 @@ class Channel(models.Model):
         max_digits=12, decimal_places=3, default=Decimal("0")
     )
     rounding = models.CharField(
-        max_length=16, choices=_choices(Rounding), default=Rounding.CENT
+        max_length=16, choices=choices(Rounding), default=Rounding.CENT
     )
     # Points settings (used by the points plugin).
     points_quota = models.BigIntegerField(default=0)
@@ -131,7 +129,7 @@ class ChannelPoolEntry(models.Model):
     fixed_markup = models.DecimalField(
         max_digits=12, decimal_places=3, null=True, blank=True
     )
-    rounding = models.CharField(max_length=16, choices=_choices(Rounding), blank=True)
+    rounding = models.CharField(max_length=16, choices=choices(Rounding), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

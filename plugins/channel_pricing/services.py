@@ -1,10 +1,12 @@
-"""Channel use cases."""
+"""Channel use cases, and the service functions other plugins call."""
 
 from __future__ import annotations
 
+from typing import Dict, Iterable, Optional
+
 from django.db.models import Count, QuerySet
 
-from .models import Channel
+from .models import Channel, ChannelMember
 
 
 def channels_with_pool_size() -> QuerySet:
@@ -15,3 +17,17 @@ def channels_with_pool_size() -> QuerySet:
 def entry_path(channel_slug: str) -> str:
     """The fixed entry link partner apps open (with ``?token=<JWT>``)."""
     return f"/c/{channel_slug}/"
+
+
+def channel_ids_by_slug(slugs: Iterable[str]) -> Dict[str, int]:
+    """``{slug: channel id}`` for the channels that exist among ``slugs``."""
+    return dict(Channel.objects.filter(slug__in=list(slugs)).values_list("slug", "pk"))
+
+
+def is_member_of_any(user_id: Optional[int], channel_ids: Iterable[int]) -> bool:
+    """Whether the user is a member of at least one of these channels."""
+    if user_id is None:
+        return False
+    return ChannelMember.objects.filter(
+        channel_id__in=list(channel_ids), user_id=user_id
+    ).exists()

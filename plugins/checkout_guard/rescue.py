@@ -7,7 +7,6 @@ refunded (captured), and the rescue is recorded.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import List, Optional
@@ -16,12 +15,12 @@ from uuid import UUID
 from django.db import connection
 from django.utils import timezone
 from saleor.order.models import Order
-from saleor.payment import ChargeStatus, PaymentError, TransactionKind, gateway
+from saleor.payment import ChargeStatus, TransactionKind
 from saleor.payment.models import Payment
 
-from .models import PaymentRescue
+from plugins.core import payments
 
-logger = logging.getLogger(__name__)
+from .models import PaymentRescue
 
 CHARGED = (ChargeStatus.FULLY_CHARGED, ChargeStatus.PARTIALLY_CHARGED)
 
@@ -64,22 +63,25 @@ def _took_money(payment: Payment) -> bool:
     return payment.charge_status == ChargeStatus.NOT_CHARGED and payment.is_authorized
 
 
+_RECORDED_AS = {
+    payments.REFUND: PaymentRescue.REFUND,
+    payments.VOID: PaymentRescue.VOID,
+    payments.FAILED: PaymentRescue.FAILED,
+}
+
+
 def reverse_payment(
     payment: Payment, checkout_token: UUID, reason: str
 ) -> PaymentRescue:
-    """Void an authorisation or refund a capture; record the outcome either way."""
+    """Void an authorisation or refund a capture (``plugins.core.payments``);
+    record the outcome either way."""
     amount = payment.captured_amount or payment.total or Decimal(0)
-    try:
-        if payment.charge_status in CHARGED:
-            gateway.refund(payment)
-            action = PaymentRescue.REFUND
-        else:
-            gateway.void(payment)
-            action = PaymentRescue.VOID
-    except PaymentError as error:
-        logger.error("could not reverse payment %s: %s", payment.pk, error)
-        action = PaymentRescue.FAILED
-        reason = f"{reason}; reversal failed: {error}"
+    reversal = payments.reverse_payment(payment)
+    action = _RECORDED_AS.get(reversal.action, PaymentRescue.FAILED)
+    if reversal.failed:
+        reason = f"{reason}; reversal failed: {reversal.error}"
+    elif reversal.action == payments.NOTHING:
+        reason = f"{reason}; nothing to reverse ({payment.charge_status})"
     return PaymentRescue.objects.create(
         payment=payment,
         checkout_token=checkout_token,

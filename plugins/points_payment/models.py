@@ -1,15 +1,13 @@
 from django.db import models
 from django.utils import timezone
 
+from plugins.core.choices import choices
+
 from .domain import AccountKind, TransferState
 
 
-def _choices(enum):
-    return [(member.value, member.name.replace("_", " ").title()) for member in enum]
-
-
 class PointsAccount(models.Model):
-    kind = models.CharField(max_length=16, choices=_choices(AccountKind))
+    kind = models.CharField(max_length=16, choices=choices(AccountKind))
     channel = models.ForeignKey(
         "channel_pricing.Channel",
         related_name="points_accounts",
@@ -53,7 +51,7 @@ class PointsTransfer(models.Model):
         PointsAccount, related_name="credits", on_delete=models.PROTECT
     )
     amount = models.BigIntegerField()
-    state = models.CharField(max_length=16, choices=_choices(TransferState))
+    state = models.CharField(max_length=16, choices=choices(TransferState))
     description = models.CharField(max_length=250, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     timeout_at = models.DateTimeField(null=True, blank=True)

@@ -2,11 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from plugins.core.choices import choices
+
 from .domain import Onboarding, ProviderStatus
-
-
-def _choices(enum):
-    return [(member.value, member.name.replace("_", " ").title()) for member in enum]
 
 
 class Provider(models.Model):
@@ -17,10 +15,10 @@ class Provider(models.Model):
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=64, blank=True)
     status = models.CharField(
-        max_length=16, choices=_choices(ProviderStatus), default=ProviderStatus.PENDING
+        max_length=16, choices=choices(ProviderStatus), default=ProviderStatus.PENDING
     )
     onboarding = models.CharField(
-        max_length=16, choices=_choices(Onboarding), default=Onboarding.SIGN_UP
+        max_length=16, choices=choices(Onboarding), default=Onboarding.SIGN_UP
     )
     users = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="providers"

@@ -7,8 +7,24 @@ class SaleWindowsConfig(AppConfig):
     verbose_name = "Flash sales"
 
     def ready(self):
+        from plugins.channel_pricing.flash_offers import register_flash_offer_provider
+        from plugins.checkout_guard.sale_set_aside import (
+            SetAsideSource,
+            register_set_aside_source,
+        )
         from plugins.core.errors import register_error_codes
 
+        from . import sale_admin, services
         from .error_codes import FlashSaleErrorCode
 
         register_error_codes(FlashSaleErrorCode)
+        # The lower plugins show what flash sales do through these providers
+        # (they may not import sale_windows): offers in the channel catalog,
+        # stock kept aside from regular checkouts.
+        register_flash_offer_provider(services.offers_for_variants)
+        register_set_aside_source(
+            SetAsideSource(
+                set_aside_units=sale_admin.set_aside_units,
+                held_units=services.flash_held_units,
+            )
+        )

@@ -2,15 +2,15 @@
 
 A sale without channels is open to every customer. A sale that runs in
 channels is offered to members of those channels only (a member arrives
-through the channel's entry link and is signed in).
-
-Membership is read through one small query on the channel_pricing app's
-membership table; when that plugin grows a membership service, call it here.
+through the channel's entry link and is signed in). Membership is asked of
+channel_pricing's service, never its models.
 """
 
 from __future__ import annotations
 
 from typing import Optional
+
+from plugins.channel_pricing.services import is_member_of_any
 
 from .models import FlashSale
 
@@ -22,10 +22,4 @@ def customer_may_buy_in_sale(item_id: int, user_id: Optional[int]) -> bool:
     channel_ids = list(sale.channels.values_list("pk", flat=True))
     if not channel_ids:
         return True
-    if user_id is None:
-        return False
-    from plugins.channel_pricing.models import ChannelMember
-
-    return ChannelMember.objects.filter(
-        channel_id__in=channel_ids, user_id=user_id
-    ).exists()
+    return is_member_of_any(user_id, channel_ids)

@@ -4,17 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from plugins.core.choices import choices
+
 from .domain import ReservationState, SaleKind
-
-
-def _choices(enum):
-    return [(member.value, member.name.replace("_", " ").title()) for member in enum]
 
 
 class FlashSale(models.Model):
     name = models.CharField(max_length=250)
     kind = models.CharField(
-        max_length=32, choices=_choices(SaleKind), default=SaleKind.WHILE_SUPPLIES_LAST
+        max_length=32, choices=choices(SaleKind), default=SaleKind.WHILE_SUPPLIES_LAST
     )
     starts_at = models.DateTimeField(db_index=True)
     ends_at = models.DateTimeField(db_index=True)
@@ -110,7 +108,7 @@ class Reservation(models.Model):
     expires_at = models.DateTimeField(db_index=True)
     state = models.CharField(
         max_length=16,
-        choices=_choices(ReservationState),
+        choices=choices(ReservationState),
         default=ReservationState.HELD,
         db_index=True,
     )

@@ -65,20 +65,16 @@ def cancel_and_refund(order_id: int) -> None:
     from saleor.order import OrderStatus
     from saleor.order.actions import cancel_order
     from saleor.order.models import Order
-    from saleor.payment import PaymentError, gateway
+
+    from plugins.core.payments import reverse_payment
 
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status != OrderStatus.CANCELED:
             cancel_order(order, None)
     for payment in order.payments.filter(is_active=True):
-        try:
-            if payment.can_refund():
-                gateway.refund(payment)
-            elif payment.can_void():
-                gateway.void(payment)
-        except PaymentError:
-            logger.exception(
+        if reverse_payment(payment).failed:
+            logger.error(
                 "pre-order %s: refund of payment %s failed", order_id, payment.pk
             )
 

@@ -85,7 +85,8 @@ def offers_for_variants(
 ) -> dict:
     """Live and upcoming flash-sale items for these variants, offered in a channel.
 
-    Added for the channel catalog (plugins/channel_pricing). Returns
+    The channel catalog's flash-offer provider (plugins/channel_pricing
+    ``flash_offers``, registered in ``apps.py``). Returns
     ``{variant_id: [dict(sale_id, sale_name, item_id, starts_at, ends_at,
     sale_price_amount, currency, cap, sold, reserved, per_customer_limit,
     live)]}`` in two queries whatever the number of variants. Sales without
@@ -128,8 +129,9 @@ def flash_held_units(
 ) -> Dict[str, Dict[int, int]]:
     """Units under live flash holds, per checkout token and variant.
 
-    For the checkout guard: these buyers may draw on the stock flash sales
-    set aside (``sale_admin.set_aside_units``).
+    For the checkout guard (its ``SetAsideSource``, registered in
+    ``apps.py``): these buyers may draw on the stock flash sales set aside
+    (``sale_admin.set_aside_units``).
     """
     held: Dict[str, Dict[int, int]] = {}
     rows = (

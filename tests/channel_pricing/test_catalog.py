@@ -1,12 +1,9 @@
 """channelCatalog in-process: prices, pagination, search, isolation, and a
 query count that does not grow with the page size."""
 
-import json
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from graphql_jwt.shortcuts import get_token
 from saleor.account.models import User
@@ -14,6 +11,7 @@ from saleor.account.models import User
 from plugins.channel_pricing import pricing
 from plugins.channel_pricing.models import Channel
 from plugins.channel_pricing.sign_in import sign_in
+from tests.support import gql_in_process
 
 from .tokens import channel_token
 
@@ -36,14 +34,7 @@ query($channel: String!, $first: Int, $after: String, $search: String) {
 
 
 def gql(query, variables, token=None):
-    headers = {"HTTP_AUTHORIZATION": f"JWT {token}"} if token else {}
-    response = Client().post(
-        "/graphql/",
-        json.dumps({"query": query, "variables": variables}),
-        content_type="application/json",
-        **headers,
-    )
-    return response.json()
+    return gql_in_process(query, variables, token)
 
 
 def member_token(slug, sub="catalog-member"):

@@ -1,15 +1,15 @@
 """``channelCatalog``: the channel's pool with channel prices and flash offers."""
 
 import graphene
-from django.conf import settings
 from django.utils import timezone
 from graphene import relay
 from graphql_jwt.exceptions import PermissionDenied
 from graphql_relay.connection.arrayconnection import cursor_to_offset, offset_to_cursor
-from prices import Money
 from saleor.core.permissions import ProductPermissions
 from saleor.graphql.core.types import Money as MoneyType
 from saleor.graphql.product.types import Product, ProductVariant
+
+from plugins.core.money import money
 
 from .. import catalog
 from ..error_codes import ChannelErrorCode
@@ -26,10 +26,6 @@ ChannelSuspendedDenied = type(
     (PermissionDenied,),
     {"__doc__": "The channel is suspended: its members cannot read its catalog."},
 )
-
-
-def _money(amount):
-    return Money(amount, settings.DEFAULT_CURRENCY)
 
 
 class ChannelFlashOffer(graphene.ObjectType):
@@ -72,7 +68,7 @@ class ChannelFlashOffer(graphene.ObjectType):
 
     @staticmethod
     def resolve_sale_price(root, _info):
-        return Money(root["sale_price_amount"], root["currency"])
+        return money(root["sale_price_amount"], root["currency"])
 
     @staticmethod
     def resolve_remaining(root, _info):
@@ -111,7 +107,7 @@ class ChannelCatalogVariant(graphene.ObjectType):
 
     @staticmethod
     def resolve_price(root: catalog.CatalogVariant, _info):
-        return _money(root.quote.price)
+        return money(root.quote.price)
 
     @staticmethod
     def resolve_available(root: catalog.CatalogVariant, _info):
@@ -136,7 +132,7 @@ class ChannelCatalogProduct(graphene.ObjectType):
     @staticmethod
     def resolve_price_from(root: catalog.CatalogProduct, _info):
         price = root.price_from
-        return _money(price) if price is not None else None
+        return money(price) if price is not None else None
 
 
 class ChannelCatalogConnection(relay.Connection):

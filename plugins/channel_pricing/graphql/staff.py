@@ -5,14 +5,14 @@ Thin: translate input, call the services, map ``PriceRuleError`` codes to
 """
 
 import graphene
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from prices import Money
 from saleor.core.permissions import ProductPermissions
 from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.scalars import Decimal
 from saleor.graphql.core.types import Money as MoneyType
 from saleor.graphql.product.types import Product, ProductVariant
+
+from plugins.core.money import money
 
 from .. import channel_admin, pool_admin, reports
 from ..domain import CostStatus, PriceRuleError, Rounding, RuleOverride
@@ -22,10 +22,6 @@ from .types import ChannelRoundingEnum, ChannelStatusEnum, SalesChannel
 
 MANAGE_PRODUCTS = (ProductPermissions.MANAGE_PRODUCTS,)
 ChannelCostStatusEnum = graphene.Enum.from_enum(CostStatus)
-
-
-def _money(amount):
-    return Money(amount, settings.DEFAULT_CURRENCY)
 
 
 def rule_error(error: PriceRuleError, field=None) -> ValidationError:
@@ -190,15 +186,15 @@ class ChannelPoolItem(graphene.ObjectType):
 
     @staticmethod
     def resolve_settlement_price(root, _info):
-        return _money(root.quote.settlement)
+        return money(root.quote.settlement)
 
     @staticmethod
     def resolve_price(root, _info):
-        return _money(root.quote.price)
+        return money(root.quote.price)
 
     @staticmethod
     def resolve_margin(root, _info):
-        return _money(root.quote.margin)
+        return money(root.quote.margin)
 
     @staticmethod
     def resolve_margin_percent(root, _info):
@@ -405,13 +401,13 @@ class ChannelBelowCostRow(graphene.ObjectType):
     def resolve_previously_acknowledged_price(root: reports.BelowCostRow, _info):
         if root.stale_ack_price is None:
             return None
-        return _money(root.stale_ack_price)
+        return money(root.stale_ack_price)
 
     @staticmethod
     def resolve_previously_acknowledged_settlement_price(root, _info):
         if root.stale_ack_settlement is None:
             return None
-        return _money(root.stale_ack_settlement)
+        return money(root.stale_ack_settlement)
 
     @staticmethod
     def resolve_channel(root: reports.BelowCostRow, _info):
@@ -419,16 +415,16 @@ class ChannelBelowCostRow(graphene.ObjectType):
 
     @staticmethod
     def resolve_settlement_price(root, _info):
-        return _money(root.settlement)
+        return money(root.settlement)
 
     @staticmethod
     def resolve_price(root, _info):
-        return _money(root.price)
+        return money(root.price)
 
     @staticmethod
     def resolve_loss_per_unit(root, _info):
-        return _money(root.loss_per_unit)
+        return money(root.loss_per_unit)
 
     @staticmethod
     def resolve_total_loss(root, _info):
-        return _money(root.total_loss)
+        return money(root.total_loss)

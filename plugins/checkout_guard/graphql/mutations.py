@@ -12,13 +12,13 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from graphql_relay import from_global_id
 from saleor.checkout.error_codes import CheckoutErrorCode
 from saleor.core.exceptions import InsufficientStock
 from saleor.graphql.checkout import mutations as saleor_checkout
 from saleor.graphql.core.types.common import CheckoutError
 
 from plugins.core import rate_limit
+from plugins.core.global_ids import uuid_or_none
 
 from .. import rescue, services, settings
 
@@ -149,9 +149,9 @@ class CheckoutComplete(saleor_checkout.CheckoutComplete):
 
         if not services.guard_active(info.context.plugins):
             return complete()
-        checkout_token = _checkout_token(checkout_id)
+        checkout_token = uuid_or_none(checkout_id, "Checkout")
         if checkout_token is None:
-            return complete()
+            return complete()  # Saleor answers a bad id itself
         with rescue.checkout_lock(checkout_token):
             try:
                 return complete()
@@ -168,14 +168,6 @@ class CheckoutComplete(saleor_checkout.CheckoutComplete):
                 raise ValidationError(
                     _rescued_message(error, rescued), code=_code(error)
                 ) from error
-
-
-def _checkout_token(checkout_id):
-    try:
-        type_name, token = from_global_id(checkout_id)
-    except Exception:
-        return None
-    return token if type_name == "Checkout" else None
 
 
 def _code(error) -> CheckoutErrorCode:

@@ -37,6 +37,7 @@ from saleor.product.models import ProductVariant
 
 from plugins.checkout_guard.graphql.mutations import CheckoutCreate, hold_lines
 from plugins.core.database_lane import express
+from plugins.core.global_ids import value_or_none
 
 from .. import storefront
 from ..error_codes import FlashSaleErrorCode
@@ -173,21 +174,13 @@ def with_held_line(data, variant_id: int, quantity: int) -> dict:
     lines, found = [], False
     for line in data.get("lines") or []:
         line = dict(line)
-        if _variant_pk(line.get("variant_id")) == str(variant_id):
+        if value_or_none(line.get("variant_id"), "ProductVariant") == str(variant_id):
             line["quantity"] = max(int(line.get("quantity") or 0), quantity)
             found = True
         lines.append(line)
     if not found:
         lines.append({"variant_id": variant_gid, "quantity": quantity})
     return {**dict(data), "lines": lines}
-
-
-def _variant_pk(global_id) -> str:
-    try:
-        type_name, pk = graphene.Node.from_global_id(global_id)
-    except Exception:
-        return ""
-    return pk if type_name == "ProductVariant" else ""
 
 
 def _into_existing(info, item_id, variant_id, quantity, checkout):

@@ -8,13 +8,14 @@ from saleor.graphql.checkout.types import Checkout
 from saleor.graphql.core.mutations import BaseMutation
 
 from plugins.core.database_lane import express
+from plugins.core.global_ids import decode_int, decode_uuid
 from plugins.core.rate_limit import client_address
 
 from .. import hold_policy, storefront
 from ..error_codes import FlashSaleErrorCode
 from ..reservations import ReservationError
 from .checkout_on_reserve import reserve_with_checkout
-from .errors import FlashSaleError, decode_id, decode_uuid
+from .errors import FlashSaleError
 from .staff import FlashSaleStaffMutations
 from .types import FlashReservation
 
@@ -84,7 +85,7 @@ class FlashSaleReserve(BaseMutation):
         checkout=None,
         client_key=None,
     ):
-        item_pk = int(decode_id(item_id, "FlashSaleItem", "item_id"))
+        item_pk = decode_int(item_id, "FlashSaleItem", "item_id")
         refuse_over_rate(info)
         if (checkout_id is None) == (checkout is None):
             raise ValidationError(
@@ -135,13 +136,13 @@ class FlashSaleReservePackage(BaseMutation):
 
     @classmethod
     def perform_mutation(cls, _root, info, sale_id, quantity, checkout_id):
-        sale_pk = decode_id(sale_id, "FlashSale", "sale_id")
+        sale_pk = decode_int(sale_id, "FlashSale", "sale_id")
         token = decode_uuid(checkout_id, "Checkout", "checkout_id")
         refuse_over_rate(info)
         try:
             with express():
                 held = storefront.reserve_package_for_checkout(
-                    int(sale_pk), quantity, token, info.context.user
+                    sale_pk, quantity, token, info.context.user
                 )
         except ReservationError as error:
             field = "quantity" if error.code != "not_found" else "sale_id"

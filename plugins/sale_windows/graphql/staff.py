@@ -7,12 +7,15 @@ from saleor.core.permissions import DiscountPermissions
 from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.scalars import Decimal
 
+from plugins.channel_pricing.services import channel_ids_by_slug
+from plugins.core.global_ids import decode_int, existing_pk
+
 from .. import sale_admin
 from ..models import FlashSale as FlashSaleModel
 from ..models import FlashSaleItem as FlashSaleItemModel
 from ..sale_admin import ItemInput, SaleAdminError, SaleInput
 from .enums import FlashSaleKindEnum
-from .errors import FlashSaleError, decode_id
+from .errors import FlashSaleError
 from .types import FlashSale, FlashSaleItem
 
 
@@ -32,21 +35,10 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _pk(global_id: str, type_name: str, field: str, model) -> int:
-    pk = decode_id(global_id, type_name, field)
-    if not model.objects.filter(pk=pk).exists():
-        raise ValidationError(
-            {field: ValidationError(f"No {type_name} with this ID.", code="not_found")}
-        )
-    return int(pk)
-
-
 def _channel_ids(slugs):
     if slugs is None:
         return None
-    from plugins.channel_pricing.models import Channel
-
-    found = dict(Channel.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+    found = channel_ids_by_slug(slugs)
     missing = sorted(set(slugs) - set(found))
     if missing:
         raise ValidationError(
@@ -150,7 +142,7 @@ class FlashSaleUpdate(_StaffMutation):
 
     @classmethod
     def perform_mutation(cls, _root, _info, id, input):
-        sale_id = _pk(id, "FlashSale", "id", FlashSaleModel)
+        sale_id = existing_pk(id, "FlashSale", "id", FlashSaleModel)
         try:
             sale = sale_admin.update_sale(sale_id, _sale_input(input))
         except SaleAdminError as error:
@@ -169,7 +161,7 @@ class FlashSaleCancel(_StaffMutation):
 
     @classmethod
     def perform_mutation(cls, _root, _info, id):
-        sale_id = _pk(id, "FlashSale", "id", FlashSaleModel)
+        sale_id = existing_pk(id, "FlashSale", "id", FlashSaleModel)
         return FlashSaleCancel(sale=sale_admin.cancel_sale(sale_id))
 
 
@@ -177,7 +169,7 @@ def _item_input(data, on_create: bool) -> ItemInput:
     limit = data.get("per_customer_limit")
     variant_id = None
     if on_create and data.get("variant_id"):
-        variant_id = int(decode_id(data["variant_id"], "ProductVariant", "variantId"))
+        variant_id = decode_int(data["variant_id"], "ProductVariant", "variantId")
     return ItemInput(
         variant_id=variant_id,
         sale_price=data.get("sale_price"),
@@ -205,7 +197,7 @@ class FlashSaleItemCreate(_StaffMutation):
 
     @classmethod
     def perform_mutation(cls, _root, _info, sale_id, input):
-        sale_pk = _pk(sale_id, "FlashSale", "saleId", FlashSaleModel)
+        sale_pk = existing_pk(sale_id, "FlashSale", "saleId", FlashSaleModel)
         try:
             item = sale_admin.create_item(sale_pk, _item_input(input, True))
         except SaleAdminError as error:
@@ -228,7 +220,7 @@ class FlashSaleItemUpdate(_StaffMutation):
 
     @classmethod
     def perform_mutation(cls, _root, _info, id, input):
-        item_pk = _pk(id, "FlashSaleItem", "id", FlashSaleItemModel)
+        item_pk = existing_pk(id, "FlashSaleItem", "id", FlashSaleItemModel)
         try:
             item = sale_admin.update_item(item_pk, _item_input(input, False))
         except SaleAdminError as error:
@@ -247,7 +239,7 @@ class FlashSaleItemDelete(_StaffMutation):
 
     @classmethod
     def perform_mutation(cls, _root, _info, id):
-        item_pk = _pk(id, "FlashSaleItem", "id", FlashSaleItemModel)
+        item_pk = existing_pk(id, "FlashSaleItem", "id", FlashSaleItemModel)
         try:
             sale_admin.delete_item(item_pk)
         except SaleAdminError as error:
