@@ -1,11 +1,14 @@
 """Staff mutations (MANAGE_DISCOUNTS): create, update and cancel flash sales
-and their items. Thin: IDs and errors are translated, ``sale_admin`` decides."""
+and their items. Thin: IDs are translated, ``sale_admin`` decides, and a
+``SaleAdminError`` becomes one typed error per broken rule (the translating
+base in ``plugins.core.graphql``)."""
 
 import graphene
 from django.core.exceptions import ValidationError
 from saleor.core.permissions import DiscountPermissions
-from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.scalars import Decimal
+
+from plugins.core.graphql.mutations import TranslatingMutation, each_violation
 
 from .. import sale_admin
 from ..models import FlashSale as FlashSaleModel
@@ -14,22 +17,6 @@ from ..sale_admin import ItemInput, SaleAdminError, SaleInput
 from .enums import FlashSaleKindEnum
 from .errors import FlashSaleError, decode_id
 from .types import FlashSale, FlashSaleItem
-
-
-def as_validation_error(error: SaleAdminError) -> ValidationError:
-    return ValidationError(
-        {
-            _camel(violation.field): ValidationError(
-                violation.message, code=violation.code
-            )
-            for violation in error.violations
-        }
-    )
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def _pk(global_id: str, type_name: str, field: str, model) -> int:
@@ -93,16 +80,16 @@ class FlashSaleItemInput(graphene.InputObjectType):
     )
 
 
-class _StaffMutation(BaseMutation):
+class _StaffMutation(TranslatingMutation):
+    meta_defaults = {
+        "permissions": (DiscountPermissions.MANAGE_DISCOUNTS,),
+        "error_type_class": FlashSaleError,
+        "error_type_field": "flash_sale_errors",
+    }
+    translated_errors = {SaleAdminError: each_violation()}
+
     class Meta:
         abstract = True
-
-    @classmethod
-    def __init_subclass_with_meta__(cls, **options):
-        options.setdefault("permissions", (DiscountPermissions.MANAGE_DISCOUNTS,))
-        options.setdefault("error_type_class", FlashSaleError)
-        options.setdefault("error_type_field", "flash_sale_errors")
-        super().__init_subclass_with_meta__(**options)
 
 
 def _sale_input(data) -> SaleInput:
@@ -131,10 +118,7 @@ class FlashSaleCreate(_StaffMutation):
 
     @classmethod
     def perform_mutation(cls, _root, _info, input):
-        try:
-            sale = sale_admin.create_sale(_sale_input(input))
-        except SaleAdminError as error:
-            raise as_validation_error(error) from error
+        sale = sale_admin.create_sale(_sale_input(input))
         return FlashSaleCreate(sale=sale)
 
 
@@ -151,10 +135,7 @@ class FlashSaleUpdate(_StaffMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, id, input):
         sale_id = _pk(id, "FlashSale", "id", FlashSaleModel)
-        try:
-            sale = sale_admin.update_sale(sale_id, _sale_input(input))
-        except SaleAdminError as error:
-            raise as_validation_error(error) from error
+        sale = sale_admin.update_sale(sale_id, _sale_input(input))
         return FlashSaleUpdate(sale=sale)
 
 
@@ -206,10 +187,7 @@ class FlashSaleItemCreate(_StaffMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, sale_id, input):
         sale_pk = _pk(sale_id, "FlashSale", "saleId", FlashSaleModel)
-        try:
-            item = sale_admin.create_item(sale_pk, _item_input(input, True))
-        except SaleAdminError as error:
-            raise as_validation_error(error) from error
+        item = sale_admin.create_item(sale_pk, _item_input(input, True))
         return FlashSaleItemCreate(item=item)
 
 
@@ -229,10 +207,7 @@ class FlashSaleItemUpdate(_StaffMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, id, input):
         item_pk = _pk(id, "FlashSaleItem", "id", FlashSaleItemModel)
-        try:
-            item = sale_admin.update_item(item_pk, _item_input(input, False))
-        except SaleAdminError as error:
-            raise as_validation_error(error) from error
+        item = sale_admin.update_item(item_pk, _item_input(input, False))
         return FlashSaleItemUpdate(item=item)
 
 
@@ -248,10 +223,7 @@ class FlashSaleItemDelete(_StaffMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, id):
         item_pk = _pk(id, "FlashSaleItem", "id", FlashSaleItemModel)
-        try:
-            sale_admin.delete_item(item_pk)
-        except SaleAdminError as error:
-            raise as_validation_error(error) from error
+        sale_admin.delete_item(item_pk)
         return FlashSaleItemDelete(deleted_id=id)
 
 
