@@ -26,7 +26,7 @@ from saleor.core.taxes import quantize_price
 from saleor.order.models import OrderLine
 
 from .domain import ChannelStatus
-from .models import ChannelMember
+from .models import Channel, ChannelMember
 from .pricing import VariantKey, cost_statuses, quotes_for_variants
 from .strategy import (
     BELOW_COST_AWAITS_ACK,
@@ -55,15 +55,10 @@ def member_for_user_id(user_id: Optional[int]) -> Optional[ChannelMember]:
     )
 
 
-def strategy_for(
-    user_id: Optional[int], variants: Iterable[VariantKey]
-) -> PricingStrategy:
-    """The buyer's strategy for these (variant, product) pairs: ``SaleorPrices``
-    for a non-member (one query), else their channel's prices read in bulk."""
-    member = member_for_user_id(user_id)
-    if member is None:
-        return SaleorPrices()
-    channel = member.channel
+def channel_prices(channel: Channel, variants: Iterable[VariantKey]) -> ChannelPrices:
+    """A member's strategy: the channel's quotes for these (variant, product)
+    pairs, read in bulk (settlement prices, pool entries, acknowledgements
+    only when one is below cost)."""
     variants = list(variants)
     quotes = quotes_for_variants(channel, variants)
     return ChannelPrices(
@@ -75,6 +70,17 @@ def strategy_for(
     )
 
 
+def strategy_for(
+    user_id: Optional[int], variants: Iterable[VariantKey]
+) -> PricingStrategy:
+    """The buyer's strategy for these (variant, product) pairs: ``SaleorPrices``
+    for a non-member (one query), else their channel's prices."""
+    member = member_for_user_id(user_id)
+    if member is None:
+        return SaleorPrices()
+    return channel_prices(member.channel, variants)
+
+
 def _kept_strategy(owner, user_id, variants: Set[VariantKey], lines: QuerySet):
     """The strategy kept on ``owner`` (a checkout or an order), built for all
     its lines on first use, and again only if the buyer changed or a line
@@ -84,11 +90,12 @@ def _kept_strategy(owner, user_id, variants: Set[VariantKey], lines: QuerySet):
         kept_user_id, strategy = kept
         if kept_user_id == user_id and strategy.covers({v for v, _ in variants}):
             return strategy
-    if not user_id:
-        strategy = SaleorPrices()  # anonymous: nothing to read
+    member = member_for_user_id(user_id)
+    if member is None:
+        strategy = SaleorPrices()  # the lines need not be read
     else:
         keys = set(lines.values_list("variant_id", "variant__product_id"))
-        strategy = strategy_for(user_id, keys | variants)
+        strategy = channel_prices(member.channel, keys | variants)
     owner.__dict__[_KEPT] = (user_id, strategy)
     return strategy
 

@@ -99,6 +99,15 @@ def reads_of_channel_prices(queries):
     }
 
 
+def line_keys_reads(queries):
+    """Reads of a checkout's (variant, product) pairs, as the strategy does."""
+    return sum(
+        '"checkout_checkoutline"' in q["sql"]
+        and 'JOIN "product_productvariant"' in q["sql"]
+        for q in queries.captured_queries
+    )
+
+
 def price_checkout(checkout):
     """What Saleor does for a checkout's prices in one request: subtotal and
     total (each prices every line)."""
@@ -125,6 +134,7 @@ def test_a_checkout_reads_the_members_channel_prices_once(demo, line_count):
         subtotal, total, line_totals = price_checkout(checkout)
 
     assert reads_of_channel_prices(queries) == {t: 1 for t in CHANNEL_PRICE_TABLES}
+    assert line_keys_reads(queries) == 1
     expected = {v.pk: pricing.variant_quote(channel, v).price * 2 for v in variants}
     assert {v: t.gross.amount for v, t in line_totals.items()} == expected
     assert subtotal.gross.amount == total.gross.amount == sum(expected.values())
@@ -149,6 +159,7 @@ def test_a_non_member_checkout_reads_no_channel_prices(demo):
             "channel_pricing_channelpoolentry": 0,
             "provider_dropship_supplylisting": 0,
         }
+        assert line_keys_reads(queries) == 0  # nor the lines' variants
         for variant in variants:
             saleor_total = variant.get_price([]).amount * 2
             assert line_totals[variant.pk].gross.amount == saleor_total
