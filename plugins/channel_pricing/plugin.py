@@ -1,5 +1,6 @@
 """Saleor hooks of the channel plugin: thin, checking ``self.active`` (through
-``when_active``) and calling ``member_checkout``."""
+``when_active``) and calling ``member_checkout``, which prices every line of
+a checkout from one strategy per buyer (``strategy.py``)."""
 
 from django.core.exceptions import ValidationError
 from saleor.checkout.error_codes import CheckoutErrorCode
@@ -19,35 +20,25 @@ class ChannelPricingPlugin(FlashPlugin):
     def calculate_checkout_line_total(self, checkout_line, discounts, previous_value):
         from .member_checkout import checkout_line_total
 
-        variant = checkout_line.variant
-        return checkout_line_total(
-            checkout_line.checkout.user_id,
-            variant.pk,
-            variant.product_id,
-            checkout_line.quantity,
-            previous_value,
-        )
+        return checkout_line_total(checkout_line, previous_value)
 
     @when_active
     def calculate_order_line_unit(self, order_line, previous_value):
         from .member_checkout import order_line_unit
 
-        variant = order_line.variant
-        if variant is None or order_line.order_id is None:
+        if order_line.variant_id is None or order_line.order_id is None:
             return previous_value
-        return order_line_unit(
-            order_line.order.user_id, variant.pk, variant.product_id, previous_value
-        )
+        return order_line_unit(order_line, previous_value)
 
     @when_active
     def preprocess_order_creation(self, checkout, discounts, previous_value):
-        from .member_checkout import refusal_for_checkout
+        from .member_checkout import checkout_refusal
 
         lines = [
             (line.variant_id, line.variant.product_id, str(line.variant.product))
             for line in checkout.lines.select_related("variant__product")
         ]
-        refusal = refusal_for_checkout(checkout.user_id, lines)
+        refusal = checkout_refusal(checkout, lines)
         if refusal:
             # Saleor's own code: this runs inside Saleor's checkoutComplete.
             raise ValidationError(

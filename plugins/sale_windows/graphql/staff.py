@@ -1,14 +1,16 @@
 """Staff mutations (MANAGE_DISCOUNTS): create, update and cancel flash sales
-and their items. Thin: IDs and errors are translated, ``sale_admin`` decides."""
+and their items. Thin: IDs are translated, ``sale_admin`` decides, and a
+``SaleAdminError`` becomes one typed error per broken rule (the translating
+base in ``plugins.core.graphql``)."""
 
 import graphene
 from django.core.exceptions import ValidationError
 from saleor.core.permissions import DiscountPermissions
-from saleor.graphql.core.mutations import BaseMutation
 from saleor.graphql.core.scalars import Decimal
 
 from plugins.channel_pricing.services import channel_ids_by_slug
 from plugins.core.global_ids import decode_int, existing_pk
+from plugins.core.graphql.mutations import TranslatingMutation, each_violation
 
 from .. import sale_admin
 from ..models import FlashSale as FlashSaleModel
@@ -17,22 +19,6 @@ from ..sale_admin import ItemInput, SaleAdminError, SaleInput
 from .enums import FlashSaleKindEnum
 from .errors import FlashSaleError
 from .types import FlashSale, FlashSaleItem
-
-
-def as_validation_error(error: SaleAdminError) -> ValidationError:
-    return ValidationError(
-        {
-            _camel(violation.field): ValidationError(
-                violation.message, code=violation.code
-            )
-            for violation in error.violations
-        }
-    )
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def _channel_ids(slugs):
@@ -85,16 +71,16 @@ class FlashSaleItemInput(graphene.InputObjectType):
     )
 
 
-class _StaffMutation(BaseMutation):
+class _StaffMutation(TranslatingMutation):
+    meta_defaults = {
+        "permissions": (DiscountPermissions.MANAGE_DISCOUNTS,),
+        "error_type_class": FlashSaleError,
+        "error_type_field": "flash_sale_errors",
+    }
+    translated_errors = {SaleAdminError: each_violation()}
+
     class Meta:
         abstract = True
-
-    @classmethod
-    def __init_subclass_with_meta__(cls, **options):
-        options.setdefault("permissions", (DiscountPermissions.MANAGE_DISCOUNTS,))
-        options.setdefault("error_type_class", FlashSaleError)
-        options.setdefault("error_type_field", "flash_sale_errors")
-        super().__init_subclass_with_meta__(**options)
 
 
 def _sale_input(data) -> SaleInput:
@@ -123,10 +109,7 @@ class FlashSaleCreate(_StaffMutation):
 
     @classmethod
     def perform_mutation(cls, _root, _info, input):
-        try:
-            sale = sale_admin.create_sale(_sale_input(input))
-        except SaleAdminError as error:
-            raise as_validation_error(error) from error
+        sale = sale_admin.create_sale(_sale_input(input))
         return FlashSaleCreate(sale=sale)
 
 
@@ -143,10 +126,7 @@ class FlashSaleUpdate(_StaffMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, id, input):
         sale_id = existing_pk(id, "FlashSale", "id", FlashSaleModel)
-        try:
-            sale = sale_admin.update_sale(sale_id, _sale_input(input))
-        except SaleAdminError as error:
-            raise as_validation_error(error) from error
+        sale = sale_admin.update_sale(sale_id, _sale_input(input))
         return FlashSaleUpdate(sale=sale)
 
 
@@ -198,10 +178,7 @@ class FlashSaleItemCreate(_StaffMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, sale_id, input):
         sale_pk = existing_pk(sale_id, "FlashSale", "saleId", FlashSaleModel)
-        try:
-            item = sale_admin.create_item(sale_pk, _item_input(input, True))
-        except SaleAdminError as error:
-            raise as_validation_error(error) from error
+        item = sale_admin.create_item(sale_pk, _item_input(input, True))
         return FlashSaleItemCreate(item=item)
 
 
@@ -221,10 +198,7 @@ class FlashSaleItemUpdate(_StaffMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, id, input):
         item_pk = existing_pk(id, "FlashSaleItem", "id", FlashSaleItemModel)
-        try:
-            item = sale_admin.update_item(item_pk, _item_input(input, False))
-        except SaleAdminError as error:
-            raise as_validation_error(error) from error
+        item = sale_admin.update_item(item_pk, _item_input(input, False))
         return FlashSaleItemUpdate(item=item)
 
 
@@ -240,10 +214,7 @@ class FlashSaleItemDelete(_StaffMutation):
     @classmethod
     def perform_mutation(cls, _root, _info, id):
         item_pk = existing_pk(id, "FlashSaleItem", "id", FlashSaleItemModel)
-        try:
-            sale_admin.delete_item(item_pk)
-        except SaleAdminError as error:
-            raise as_validation_error(error) from error
+        sale_admin.delete_item(item_pk)
         return FlashSaleItemDelete(deleted_id=id)
 
 

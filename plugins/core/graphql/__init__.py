@@ -1,0 +1,1 @@
+"""GraphQL pieces shared by the plugins' schemas."""
