@@ -5,6 +5,7 @@ once marked sent; after the retry period it is dead."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -204,3 +205,34 @@ def test_the_beat_sweeps_the_outbox():
         if entry["task"] == "plugins.core.tasks.sweep_outbox_task"
     ]
     assert entry["schedule"] <= 60
+
+
+def test_concurrent_deliveries_send_once(in_process, receiver):
+    """The on-commit task, a retry and the sweep may all run for one message:
+    the row lock (SKIP LOCKED) lets one send; the others find it taken or
+    already sent."""
+    from django.db import connection
+
+    hook = receiver()
+    hook.hold()  # keep the first sender inside its transaction a moment
+    message = enqueue(hook.url, "test.raced")
+    start = threading.Barrier(8)
+    outcomes = []
+
+    def racer():
+        try:
+            start.wait()
+            outcomes.append(outbox.deliver(message.pk).state)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=racer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    assert hook.arrived.wait(10)
+    time.sleep(0.3)  # the other seven have tried by now
+    hook.release()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes, key=str) == [None] * 7 + [OutboxMessage.SENT]
+    assert hook.event_ids() == [str(message.event_id)]
