@@ -17,6 +17,17 @@ from .models import OutboxMessage
 logger = logging.getLogger(__name__)
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failed attempt: urllib would replay a POST as a GET
+    without the body (and the signature would go to another host)."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def send(message: OutboxMessage) -> Optional[str]:
     try:
         if message.kind == OutboxMessage.WEBHOOK:
@@ -46,7 +57,7 @@ def post_webhook(message: OutboxMessage) -> Optional[str]:
     )
     timeout = float(getattr(settings, "FLASH_OUTBOX_TIMEOUT_SECONDS", 10))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _opener.open(request, timeout=timeout) as response:
             if 200 <= response.status < 300:
                 return None
             return f"HTTP {response.status}"

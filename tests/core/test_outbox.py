@@ -236,3 +236,12 @@ def test_concurrent_deliveries_send_once(in_process, receiver):
         thread.join(30)
     assert sorted(outcomes, key=str) == [None] * 7 + [OutboxMessage.SENT]
     assert hook.event_ids() == [str(message.event_id)]
+
+
+def test_a_redirect_is_a_failed_attempt(in_process, receiver):
+    hook = receiver([302])
+    message = enqueue(hook.url, "test.redirected")
+    outcome = outbox.deliver(message.pk)
+    assert outcome.state == OutboxMessage.PENDING
+    message.refresh_from_db()
+    assert message.last_error == "HTTP 302" and len(hook.requests) == 1
