@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import channel_views, flash_sale_views, views
+from . import channel_views, flash_sale_views, outbox_views, views
 
 app_name = "dashboard_ext"
 
@@ -41,6 +41,12 @@ urlpatterns = [
         "channels/<slug:slug>/pool/remove/",
         channel_views.pool_remove,
         name="channel-pool-remove",
+    ),
+    path("outbox/", outbox_views.outbox_list, name="outbox"),
+    path(
+        "outbox/<int:message_id>/resend/",
+        outbox_views.outbox_resend,
+        name="outbox-resend",
     ),
     path("<slug:slug>/", views.section, name="section"),
 ]

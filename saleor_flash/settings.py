@@ -104,6 +104,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plugins.checkout_guard.tasks.rescue_stale_payments_task",
         "schedule": 60.0,
     },
+    "flash-outbox-sweep": {
+        "task": "plugins.core.tasks.sweep_outbox_task",
+        "schedule": float(config.env_int("FLASH_OUTBOX_SWEEP_SECONDS", 60)),
+    },
     "flash-purge-used-sign-in-tokens": {
         "task": "plugins.channel_pricing.tasks.purge_used_sign_in_tokens_task",
         "schedule": 3600.0,
@@ -134,7 +138,20 @@ FLASH_RESERVATION_TTL_SECONDS = config.env_int("FLASH_RESERVATION_TTL_SECONDS", 
 # A live hold is extended to at least this long when checkoutComplete starts,
 # so payment cannot outlast it (docs/flash-sales.md).
 FLASH_CHECKOUT_GRACE_SECONDS = config.env_int("FLASH_CHECKOUT_GRACE_SECONDS", 120)
-# Webhook-style notification of sale start/end/sold-out (off when unset).
+# The outbox (plugins/core/outbox.py, docs/operations.md "Outbox"): the first
+# retry after FLASH_OUTBOX_BACKOFF_SECONDS, doubling up to the cap, for
+# FLASH_OUTBOX_RETRY_FOR_SECONDS (3 days); then the message is dead.
+FLASH_OUTBOX_BACKOFF_SECONDS = float(os.environ.get("FLASH_OUTBOX_BACKOFF_SECONDS", 30))
+FLASH_OUTBOX_BACKOFF_CAP_SECONDS = float(
+    os.environ.get("FLASH_OUTBOX_BACKOFF_CAP_SECONDS", 6 * 3600)
+)
+FLASH_OUTBOX_RETRY_FOR_SECONDS = float(
+    os.environ.get("FLASH_OUTBOX_RETRY_FOR_SECONDS", 3 * 24 * 3600)
+)
+FLASH_OUTBOX_TIMEOUT_SECONDS = float(os.environ.get("FLASH_OUTBOX_TIMEOUT_SECONDS", 10))
+# The Celery queue of delivery tasks ("" = the default queue).
+FLASH_OUTBOX_QUEUE = os.environ.get("FLASH_OUTBOX_QUEUE", "")
+# Webhook of sale start/end/sold-out, through the outbox (off when unset).
 FLASH_SALE_EVENT_WEBHOOK_URL = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_URL", "")
 FLASH_SALE_EVENT_WEBHOOK_SECRET = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_SECRET", "")
 # Redis of the flash-sale admission gate (default: REDIS_URL).

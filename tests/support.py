@@ -83,11 +83,17 @@ def start_api_server(
     return ApiServer(base_url=base_url, process=process, workers=workers)
 
 
-def start_celery_worker(database_url: str) -> subprocess.Popen:
-    """A real Celery worker process consuming from the test broker."""
+def start_celery_worker(
+    database_url: str,
+    extra_env: Optional[Dict[str, str]] = None,
+    queues: Optional[str] = None,
+) -> subprocess.Popen:
+    """A real Celery worker process consuming from the test broker
+    (``queues``: only these, comma separated; default: the default queue)."""
     env = devenv.base_env(
         database_url, os.environ["REDIS_URL"], "saleor_flash.test_settings"
     )
+    env.update(extra_env or {})
     return subprocess.Popen(
         [
             devenv.PYTHON,
@@ -102,7 +108,8 @@ def start_celery_worker(database_url: str) -> subprocess.Popen:
             "warning",
             "--without-gossip",
             "--without-mingle",
-        ],
+        ]
+        + (["-Q", queues] if queues else []),
         env=env,
         cwd=str(devenv.config.PROJECT_DIR),
     )

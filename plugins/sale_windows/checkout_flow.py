@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Dict, Iterable, List, Mapping, Optional
 
-from django.db import transaction
 from saleor.checkout.models import CheckoutLine
 
 from . import domain, packages, reservations
@@ -106,11 +105,12 @@ def sell_holds(order) -> int:
         from .vouchers import issue_for_order
 
         issue_for_order(order)
-        from .tasks import flash_units_sold_task
+        from .events import emit_sold_out
 
-        order_id = order.pk
-        sold_out = reservations.sold_out_items_of_order(order_id)
-        transaction.on_commit(lambda: flash_units_sold_task.delay(order_id, sold_out))
+        # In the order's transaction: the sold-out event and its outbox
+        # webhook commit with the order, or not at all.
+        for item_id in reservations.sold_out_items_of_order(order.pk):
+            emit_sold_out(item_id, order.pk)
     return sold
 
 

@@ -3,9 +3,11 @@
 Whether a sale *is* live never depends on these events: every hold compares
 the window with the DB clock. The events are notifications for the outside
 (storefront caches, channel systems, marketing): a row in FlashSaleEvent and,
-when ``FLASH_SALE_EVENT_WEBHOOK_URL`` is set, a webhook-style POST signed with
-HMAC-SHA256 (``X-Flash-Signature: sha256=<hex>`` over the raw body, secret
-``FLASH_SALE_EVENT_WEBHOOK_SECRET``).
+when ``FLASH_SALE_EVENT_WEBHOOK_URL`` is set, a webhook written to the outbox
+in the same transaction (``plugins/core/outbox.py``): signed
+``X-Flash-Signature: t=<unix>,v1=<hex>`` with
+``FLASH_SALE_EVENT_WEBHOOK_SECRET``, retried for up to three days, with the
+outbox's event id in the ``X-Flash-Event-Id`` header and the body.
 
 Timing: the beat sweep (every ``FLASH_EXPIRY_SWEEP_SECONDS``) queues a Celery
 task with ``eta`` = the start or end for windows that begin or end within the
@@ -16,11 +18,7 @@ Tasks for a moved window find the window changed and do nothing.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
-import urllib.request
 from datetime import datetime, timedelta
 from typing import List, Optional
 
@@ -29,6 +27,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from plugins.core import outbox
 
 from .models import FlashSale, FlashSaleEvent, FlashSaleItem
 
@@ -119,10 +119,13 @@ def _record(sale, item, kind, scheduled_for, order_id=None) -> bool:
                 scheduled_for=scheduled_for,
                 order_id=order_id,
             )
+            # Same transaction: the webhook leaves if and only if the event
+            # row is committed.
+            event.outbox_message = notify(event)
+            if event.outbox_message is not None:
+                event.save(update_fields=["outbox_message"])
     except IntegrityError:
         return False  # already recorded (a redelivered task)
-    if notify(event):
-        FlashSaleEvent.objects.filter(pk=event.pk).update(notified=True)
     return True
 
 
@@ -142,29 +145,16 @@ def payload_of(event: FlashSaleEvent) -> dict:
     }
 
 
-def sign(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def notify(event: FlashSaleEvent) -> bool:
-    """POST the event to the configured webhook; False when none or it failed."""
+def notify(event: FlashSaleEvent):
+    """Write the event's webhook to the outbox (in the caller's transaction);
+    None when no webhook is configured."""
     url = getattr(settings, "FLASH_SALE_EVENT_WEBHOOK_URL", "")
     if not url:
-        return False
-    body = json.dumps(payload_of(event), sort_keys=True).encode()
+        return None
     secret = getattr(settings, "FLASH_SALE_EVENT_WEBHOOK_SECRET", "")
-    request = urllib.request.Request(
-        url,
-        data=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Flash-Event": f"flash_sale.{event.kind}",
-            "X-Flash-Signature": sign(body, secret),
-        },
+    if not secret:
+        logger.warning("FLASH_SALE_EVENT_WEBHOOK_SECRET is empty: event not sent")
+        return None
+    return outbox.enqueue_webhook(
+        url, secret, f"flash_sale.{event.kind}", payload_of(event)
     )
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return 200 <= response.status < 300
-    except OSError as error:
-        logger.warning("flash sale event webhook failed: %s", error)
-        return False

@@ -157,7 +157,21 @@ class FlashSaleEvent(models.Model):
     )
     scheduled_for = models.DateTimeField()
     occurred_at = models.DateTimeField(default=timezone.now)
-    notified = models.BooleanField(default=False)
+    # The webhook written with the event (None: no webhook configured); its
+    # state says whether it was delivered.
+    outbox_message = models.OneToOneField(
+        "flash_core.OutboxMessage",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+
+    @property
+    def notified(self) -> bool:
+        """The webhook was delivered (the receiver answered 2xx)."""
+        message = self.outbox_message
+        return message is not None and message.state == message.SENT
 
     class Meta:
         ordering = ("pk",)

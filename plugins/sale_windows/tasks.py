@@ -24,8 +24,9 @@ def expire_reservations_task() -> int:
 
 @shared_task
 def flash_units_sold_task(order_id: int, sold_out_item_ids=()) -> None:
-    """After an order with flash units committed (dispatched with on_commit):
-    items it sold out emit their sold-out event."""
+    """Kept for tasks queued before sold-out events moved into the order's
+    transaction (``checkout_flow.sell_holds``); emitting twice is harmless
+    (one event per item and order)."""
     from .events import emit_sold_out
 
     logger.info("flash units sold in order %s", order_id)

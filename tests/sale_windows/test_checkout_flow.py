@@ -16,7 +16,7 @@ from saleor.payment.models import Payment
 from saleor.warehouse.models import Stock
 
 from plugins.sale_windows import gate
-from plugins.sale_windows.models import FlashSaleItem, Reservation
+from plugins.sale_windows.models import FlashSaleEvent, FlashSaleItem, Reservation
 from saleor_flash.demo import seed_demo
 from tests.storefront import (
     ADDRESS,
@@ -196,6 +196,10 @@ def test_a_small_herd_through_the_whole_checkout_sells_exactly_the_cap(api_serve
     assert item.sold == 6
     charged = Payment.objects.filter(order__isnull=True, captured_amount__gt=0)
     assert not charged.exists()
+    # Recorded in the transaction of the order that took the last unit (no
+    # Celery task involved), once.
+    (sold_out,) = FlashSaleEvent.objects.filter(item=item, kind="sold_out")
+    assert Order.objects.filter(pk=sold_out.order_id).exists()
 
 
 @pytest.mark.parametrize("minimum, settlement", [(2, "cancelled"), (1, "confirmed")])
