@@ -24,8 +24,12 @@ from plugins.channel_pricing.domain import (
 )
 from plugins.channel_pricing.models import Channel
 
-from .navigation import SECTIONS
-from .views import staff_required
+from .navigation import visible_sections
+from .permissions import MANAGE_CHANNELS, console_permission_required, may
+
+# Every channel screen and action: MANAGE_PRODUCTS, like salesChannels and the
+# salesChannel*/channelPool*/channelBelowCost* mutations.
+channels_permission = console_permission_required(MANAGE_CHANNELS)
 
 ROUNDING_CHOICES = [
     (Rounding.CENT.value, "to 0.01"),
@@ -80,9 +84,9 @@ class PoolEditForm(forms.Form):
         )
 
 
-def _page(request, template, **context):
-    context.update({"sections": SECTIONS, "active": "channels"})
-    return render(request, f"dashboard_ext/channels/{template}", context)
+def _page(request, template, status=200, **context):
+    context.update({"sections": visible_sections(request.user), "active": "channels"})
+    return render(request, f"dashboard_ext/channels/{template}", context, status=status)
 
 
 def _channel_or_404(slug: str) -> Channel:
@@ -92,7 +96,7 @@ def _channel_or_404(slug: str) -> Channel:
     return channel
 
 
-@staff_required
+@channels_permission
 @require_http_methods(["GET", "POST"])
 def channel_list(request):
     form = ChannelForm(request.POST or None)
@@ -114,7 +118,7 @@ def channel_list(request):
     )
 
 
-@staff_required
+@channels_permission
 def channel_detail(request, slug):
     channel = _channel_or_404(slug)
     entry_url = request.build_absolute_uri(services.entry_path(channel.slug))
@@ -123,13 +127,15 @@ def channel_detail(request, slug):
         "detail.html",
         channel=channel,
         entry_url=entry_url,
+        # The secret is for who may rotate it (salesChannelRotateSecret).
+        may_rotate=may(request.user, MANAGE_CHANNELS),
         suspended=channel.status == ChannelStatus.SUSPENDED.value,
         notice=request.GET.get("notice")
         or ("created" if "created" in request.GET else ""),
     )
 
 
-@staff_required
+@channels_permission
 @require_POST
 def rotate_secret(request, slug):
     channel = _channel_or_404(slug)
@@ -152,7 +158,7 @@ def _targets(channel, form):
     return sorted({v.product_id for v in variants.values()}), [], None
 
 
-@staff_required
+@channels_permission
 @require_http_methods(["GET", "POST"])
 def pool_editor(request, slug):
     channel = _channel_or_404(slug)
@@ -180,6 +186,21 @@ def pool_editor(request, slug):
                     )
             except PriceRuleError as refusal:
                 error = refusal.message
+    return _pool_page(
+        request, channel, form, preview=preview, error=error, notice=notice
+    )
+
+
+def _pool_page(
+    request,
+    channel,
+    form,
+    preview=None,
+    error=None,
+    notice="",
+    action_error=None,
+    status=200,
+):
     below_cost_report = reports.below_cost_report(channel)
     by_variant = {row.variant_id: row for row in below_cost_report}
     rows = [
@@ -196,30 +217,55 @@ def pool_editor(request, slug):
         error=error,
         notice=notice,
         below_cost_report=below_cost_report,
+        action_error=action_error,
+        status=status,
     )
 
 
-@staff_required
+@channels_permission
 @require_POST
 def pool_acknowledge(request, slug):
-    """Acknowledge one variant's current below-cost price (no re-pricing)."""
+    """Acknowledge one variant's current below-cost price (no re-pricing).
+
+    Says "acknowledged" only when an acknowledgement was recorded; an unknown
+    SKU, a variant outside the pool or a price at or above cost shows why.
+    """
     channel = _channel_or_404(slug)
-    variant = ProductVariant.objects.filter(sku=request.POST.get("sku", "")).first()
-    if variant is not None:
+    sku = request.POST.get("sku", "")
+    variant = ProductVariant.objects.filter(sku=sku).first() if sku else None
+    if variant is None:
+        error = _unknown_sku(sku)
+    else:
         try:
-            pool_admin.acknowledge_current(
+            items = pool_admin.acknowledge_current(
                 channel, request.user, variant_ids=[variant.pk]
             )
-        except PriceRuleError:
-            pass
-    return redirect(f"/dashboard-ext/channels/{slug}/pool/?notice=acknowledged")
+        except PriceRuleError as refusal:
+            error = f"{sku}: {refusal.message}"
+        else:
+            if any(item.quote.below_cost for item in items):
+                return redirect(
+                    f"/dashboard-ext/channels/{slug}/pool/?notice=acknowledged"
+                )
+            error = f"{sku} is not priced below cost: nothing to acknowledge."
+    error = f"Not acknowledged: {error}"
+    return _pool_page(request, channel, PoolEditForm(), action_error=error, status=400)
 
 
-@staff_required
+@channels_permission
 @require_POST
 def pool_remove(request, slug):
     channel = _channel_or_404(slug)
-    variant = ProductVariant.objects.filter(sku=request.POST.get("sku", "")).first()
-    if variant is not None:
-        pool_admin.remove_entries(channel, product_ids=[variant.product_id])
+    sku = request.POST.get("sku", "")
+    variant = ProductVariant.objects.filter(sku=sku).first() if sku else None
+    if variant is None:
+        error = f"Nothing removed: {_unknown_sku(sku)}"
+        return _pool_page(
+            request, channel, PoolEditForm(), action_error=error, status=400
+        )
+    pool_admin.remove_entries(channel, product_ids=[variant.product_id])
     return redirect(f"/dashboard-ext/channels/{slug}/pool/?notice=removed")
+
+
+def _unknown_sku(sku: str) -> str:
+    return f"Unknown SKU: {sku}." if sku else "No SKU was given."

@@ -21,8 +21,12 @@ from plugins.sale_windows.domain import SaleKind, sale_status, units_remaining
 from plugins.sale_windows.models import FlashSale
 from plugins.sale_windows.sale_admin import ItemInput, SaleAdminError, SaleInput
 
-from .navigation import SECTIONS
-from .views import staff_required
+from .navigation import visible_sections
+from .permissions import MANAGE_FLASH_SALES, console_permission_required
+
+# Every flash-sale screen and action: MANAGE_DISCOUNTS, like the flashSale*
+# staff mutations (the pages are where those are made).
+flash_sales_permission = console_permission_required(MANAGE_FLASH_SALES)
 
 KIND_CHOICES = [(kind.value, kind.name.replace("_", " ").lower()) for kind in SaleKind]
 CALENDAR_DAYS = 14
@@ -49,7 +53,9 @@ class ItemForm(forms.Form):
 
 
 def _page(request, template, **context):
-    context.update({"sections": SECTIONS, "active": "flash-sales"})
+    context.update(
+        {"sections": visible_sections(request.user), "active": "flash-sales"}
+    )
     return render(request, f"dashboard_ext/flash_sales/{template}", context)
 
 
@@ -80,7 +86,7 @@ def calendar(sales, today) -> OrderedDict:
     return days
 
 
-@staff_required
+@flash_sales_permission
 @require_http_methods(["GET", "POST"])
 def sale_list(request):
     form = SaleForm(request.POST or None)
@@ -133,7 +139,7 @@ def _sale_or_404(sale_id: int) -> FlashSale:
     return sale
 
 
-@staff_required
+@flash_sales_permission
 @require_http_methods(["GET", "POST"])
 def sale_detail(request, sale_id):
     sale = _sale_or_404(sale_id)
@@ -199,7 +205,7 @@ def sale_detail(request, sale_id):
     )
 
 
-@staff_required
+@flash_sales_permission
 def sell_through(request, sale_id):
     """Sold, reserved and remaining per item: polled by the detail page."""
     sale = _sale_or_404(sale_id)
@@ -212,7 +218,7 @@ def sell_through(request, sale_id):
     )
 
 
-@staff_required
+@flash_sales_permission
 @require_POST
 def sale_cancel(request, sale_id):
     sale = _sale_or_404(sale_id)

@@ -1,21 +1,46 @@
-"""The console's sections; each later issue fills in its own page."""
+"""The console's sections; each later issue fills in its own page.
+
+A section carries the permission its pages need; the sidebar and the
+overview link only the sections the signed-in user may use.
+"""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import List, NamedTuple, Optional
+
+from saleor.core.permissions import BasePermissionEnum
+
+from .permissions import MANAGE_CHANNELS, MANAGE_FLASH_SALES, may
 
 
 class Section(NamedTuple):
     slug: str
     title: str
     summary: str
+    # None: any active staff user (the placeholder pages show nothing yet).
+    permission: Optional[BasePermissionEnum] = None
 
 
 SECTIONS = [
-    Section("flash-sales", "Flash sales", "Sales, calendar and live sell-through."),
-    Section("channels", "Channels", "Partner channels, entry links and pools."),
+    Section(
+        "flash-sales",
+        "Flash sales",
+        "Sales, calendar and live sell-through.",
+        MANAGE_FLASH_SALES,
+    ),
+    Section(
+        "channels",
+        "Channels",
+        "Partner channels, entry links and pools.",
+        MANAGE_CHANNELS,
+    ),
     Section("points", "Points", "Channel quotas, member allowances and the ledger."),
     Section("providers", "Providers", "Supplier review, warehouses and sub-orders."),
     Section("statistics", "Statistics", "Views, add-to-cart and purchases."),
 ]
 SECTIONS_BY_SLUG = {section.slug: section for section in SECTIONS}
+
+
+def visible_sections(user) -> List[Section]:
+    """The sections ``user`` may use, in sidebar order."""
+    return [section for section in SECTIONS if may(user, section.permission)]

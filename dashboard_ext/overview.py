@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Collection
+
 from django.utils import timezone
 
 from plugins.channel_pricing.services import channels_with_pool_size
@@ -10,11 +12,13 @@ from plugins.sale_windows.domain import SaleStatus
 from plugins.sale_windows.services import sales_in_status
 
 
-def overview_counts() -> dict:
+def overview_counts(sections: Collection[str]) -> dict:
+    """The figures of the sections the user may see (by section slug)."""
     now = timezone.now()
-    return {
-        "live_sales": sales_in_status(SaleStatus.LIVE, now).count(),
-        "upcoming_sales": sales_in_status(SaleStatus.SCHEDULED, now).count(),
-        "channels": channels_with_pool_size().count(),
-        "providers": providers_overview().count(),
-    }
+    counts = {"providers": providers_overview().count()}
+    if "flash-sales" in sections:
+        counts["live_sales"] = sales_in_status(SaleStatus.LIVE, now).count()
+        counts["upcoming_sales"] = sales_in_status(SaleStatus.SCHEDULED, now).count()
+    if "channels" in sections:
+        counts["channels"] = channels_with_pool_size().count()
+    return counts

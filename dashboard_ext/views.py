@@ -1,23 +1,15 @@
-"""Console pages. Only active staff accounts get in (Saleor's ``is_staff``)."""
+"""Console pages. Only active staff accounts get in (Saleor's ``is_staff``);
+each section's pages also need its permission (``permissions``)."""
 
 from django import forms
 from django.contrib.auth import authenticate, login, logout
-from django.contrib.auth.decorators import user_passes_test
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .navigation import SECTIONS, SECTIONS_BY_SLUG
+from .navigation import SECTIONS_BY_SLUG, visible_sections
 from .overview import overview_counts
-
-LOGIN_PATH = "/dashboard-ext/login/"
-
-
-def is_active_staff(user) -> bool:
-    return user.is_authenticated and user.is_active and user.is_staff
-
-
-staff_required = user_passes_test(is_active_staff, login_url=LOGIN_PATH)
+from .permissions import LOGIN_PATH, forbidden, is_active_staff, may, staff_required
 
 
 class SignInForm(forms.Form):
@@ -65,10 +57,15 @@ def sign_out(request):
 
 @staff_required
 def home(request):
+    sections = visible_sections(request.user)
     return render(
         request,
         "dashboard_ext/home.html",
-        {"sections": SECTIONS, "counts": overview_counts(), "active": None},
+        {
+            "sections": sections,
+            "counts": overview_counts({section.slug for section in sections}),
+            "active": None,
+        },
     )
 
 
@@ -77,8 +74,14 @@ def section(request, slug):
     current = SECTIONS_BY_SLUG.get(slug)
     if current is None:
         raise Http404("No such section")
+    if not may(request.user, current.permission):
+        return forbidden(request, current.permission)
     return render(
         request,
         "dashboard_ext/section.html",
-        {"sections": SECTIONS, "section": current, "active": slug},
+        {
+            "sections": visible_sections(request.user),
+            "section": current,
+            "active": slug,
+        },
     )

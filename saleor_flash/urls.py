@@ -9,6 +9,7 @@ from saleor.urls import urlpatterns as saleor_urlpatterns
 
 from plugins.channel_pricing.views import entry_link
 
+from .api_auth import header_credentials_only
 from .schema import schema
 from .views import landing
 
@@ -28,7 +29,12 @@ def points_api_index(_request):
 
 
 urlpatterns = [
-    url(r"^graphql/", csrf_exempt(GraphQLView.as_view(schema=schema)), name="api"),
+    # CSRF-exempt because it takes no cookie credential (api_auth).
+    url(
+        r"^graphql/",
+        csrf_exempt(header_credentials_only(GraphQLView.as_view(schema=schema))),
+        name="api",
+    ),
     url(r"^dashboard-ext/", include("dashboard_ext.urls")),
     url(r"^points/v1/$", points_api_index, name="points-api-index"),
     url(r"^c/(?P<slug>[-\w]+)/$", entry_link, name="channel-entry-link"),

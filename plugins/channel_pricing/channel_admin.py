@@ -9,7 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .domain import ChannelStatus, PriceRuleError, Rounding, RuleOverride
+from .domain import (
+    ChannelStatus,
+    PriceRuleError,
+    Rounding,
+    RuleOverride,
+    validate_storefront_url,
+)
 from .domain import validate_override as validate_rule_override
 from .models import Channel
 
@@ -51,6 +57,8 @@ def _validate(fields: Dict[str, Any]) -> None:
         Rounding(fields["rounding"])
     if "slug" in fields and not fields["slug"]:
         raise PriceRuleError("invalid_rule", "A channel needs a slug.")
+    if "storefront_url" in fields:
+        validate_storefront_url(fields["storefront_url"])
 
 
 def create_channel(**fields: Any) -> Channel:

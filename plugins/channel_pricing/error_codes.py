@@ -24,6 +24,7 @@ class ChannelErrorCode(str, Enum):
     INVALID = "invalid"
     NOT_FOUND = "not_found"
     DUPLICATE_SLUG = "duplicate_slug"
+    INVALID_STOREFRONT_URL = "invalid_storefront_url"
     INVALID_RULE = "invalid_rule"
     NOT_IN_PLATFORM_POOL = "not_in_platform_pool"
     BELOW_COST_NOT_ACKNOWLEDGED = "below_cost_not_acknowledged"

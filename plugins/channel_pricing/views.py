@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from graphene import Node
 
+from .domain import storefront_url_problem
 from .error_codes import ChannelErrorCode
 from .sign_in import sign_in
 from .sso import SignInRefused
@@ -60,6 +61,9 @@ def entry_link(request, slug: str):
     member = result.member
     fragment = urlencode({"token": result.saleor_token, "channel": slug})
     storefront = member.channel.storefront_url
+    if storefront_url_problem(storefront):
+        # A row saved before the URL check: never redirect there (nor 500).
+        storefront = ""
     if _wants_json(request) or not storefront:
         return _no_referrer(
             JsonResponse(

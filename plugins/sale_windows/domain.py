@@ -301,6 +301,49 @@ def check_item_terms(
     return violations
 
 
+def check_voucher_terms(
+    kind: SaleKind,
+    voucher_value: Optional[Decimal],
+    voucher_valid_days: Optional[int],
+) -> List[RuleViolation]:
+    """Voucher terms (value per unit, days valid) belong to voucher sales
+    only, and must be positive; None leaves a term as it is (or default)."""
+    given = [
+        name
+        for name, value in (
+            ("voucher_value", voucher_value),
+            ("voucher_valid_days", voucher_valid_days),
+        )
+        if value is not None
+    ]
+    if not given:
+        return []
+    if kind != SaleKind.VOUCHER:
+        return [
+            RuleViolation(
+                given[0],
+                "voucher_sale_only",
+                "Voucher terms apply to voucher sales only.",
+            )
+        ]
+    violations = []
+    if voucher_value is not None and voucher_value <= 0:
+        violations.append(
+            RuleViolation(
+                "voucher_value", "invalid_price", "The voucher value must be above 0."
+            )
+        )
+    if voucher_valid_days is not None and voucher_valid_days < 1:
+        violations.append(
+            RuleViolation(
+                "voucher_valid_days",
+                "invalid",
+                "A voucher must stay valid for at least 1 day.",
+            )
+        )
+    return violations
+
+
 def windows_overlap(
     a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime
 ) -> bool:

@@ -23,3 +23,4 @@ class FlashSaleErrorCode(str, Enum):
     OVERLAPPING_SALE = "overlapping_sale"
     CAP_BELOW_COMMITTED = "cap_below_committed"
     INSUFFICIENT_STOCK = "insufficient_stock"
+    VOUCHER_SALE_ONLY = "voucher_sale_only"

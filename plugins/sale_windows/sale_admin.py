@@ -281,6 +281,11 @@ def create_item(sale_id: int, data: ItemInput) -> FlashSaleItem:
     with transaction.atomic():
         _lock_variant(data.variant_id)
         sale = FlashSale.objects.get(pk=sale_id)
+        _raise_if(
+            domain.check_voucher_terms(
+                SaleKind(sale.kind), data.voucher_value, data.voucher_valid_days
+            )
+        )
         if FlashSaleItem.objects.filter(
             sale_id=sale_id, variant_id=data.variant_id
         ).exists():
@@ -336,6 +341,9 @@ def update_item(item_id: int, data: ItemInput) -> FlashSaleItem:
             )
         )
         violations = domain.check_item_terms(cap, price, limit)
+        violations += domain.check_voucher_terms(
+            SaleKind(item.sale.kind), data.voucher_value, data.voucher_valid_days
+        )
         violations += domain.check_cap_change(cap, locked.sold, _reserved(item_id))
         if cap > item.cap:
             violations += domain.check_stock_backing(
@@ -345,8 +353,16 @@ def update_item(item_id: int, data: ItemInput) -> FlashSaleItem:
                 available_stock(variant_id, exclude_item_id=item_id),
             )
         _raise_if(violations)
+        voucher_terms = {
+            field: value
+            for field, value in (
+                ("voucher_value_amount", data.voucher_value),
+                ("voucher_valid_days", data.voucher_valid_days),
+            )
+            if value is not None
+        }
         FlashSaleItem.objects.filter(pk=item_id).update(
-            cap=cap, sale_price_amount=price, per_customer_limit=limit
+            cap=cap, sale_price_amount=price, per_customer_limit=limit, **voucher_terms
         )
         item.refresh_from_db()
         locked = lock_item(item_id)

@@ -10,6 +10,7 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 from saleor.account.models import User
 
@@ -25,11 +26,13 @@ HOME = "/dashboard-ext/"
 SECTION_TITLES = ["Flash sales", "Channels", "Points", "Providers", "Statistics"]
 
 
-def make_user(*, is_staff=True, is_active=True) -> User:
+def make_user(*, is_staff=True, is_active=True, permissions=()) -> User:
     email = f"console-{uuid.uuid4().hex[:10]}@example.com"
-    return User.objects.create_user(
+    user = User.objects.create_user(
         email, PASSWORD, is_staff=is_staff, is_active=is_active
     )
+    user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    return user
 
 
 def at(path: str) -> re.Pattern:
@@ -45,7 +48,7 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
 
 
 def test_staff_signs_in_navigates_and_signs_out(page, api_server, screenshot_dir):
-    staff = make_user()
+    staff = make_user(permissions=("manage_products", "manage_discounts"))
     stylesheets = []
     page.on(
         "response",

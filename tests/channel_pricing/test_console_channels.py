@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 from saleor.account.models import User
 from saleor.product.models import ProductVariant
@@ -30,7 +31,9 @@ pytestmark = [
 def console(page):
     """A browser page signed in to the console as a new staff user."""
     email = f"merch-{uuid.uuid4().hex[:8]}@example.com"
-    User.objects.create_user(email, "s3cret-pass", is_staff=True)
+    user = User.objects.create_user(email, "s3cret-pass", is_staff=True)
+    # The screens need what their GraphQL twins need (docs/operations.md).
+    user.user_permissions.set(Permission.objects.filter(codename="manage_products"))
     page.goto("/dashboard-ext/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("s3cret-pass")

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 from playwright.sync_api import expect
 from saleor.account.models import User
@@ -32,7 +33,9 @@ def console(page, transactional_db, redis_client):
     redis_client.flushdb()
     gate.reset()
     email = f"merch-{uuid.uuid4().hex[:8]}@example.com"
-    User.objects.create_user(email, "s3cret-pass", is_staff=True)
+    user = User.objects.create_user(email, "s3cret-pass", is_staff=True)
+    # The screens need what their GraphQL twins need (docs/operations.md).
+    user.user_permissions.set(Permission.objects.filter(codename="manage_discounts"))
     page.goto("/dashboard-ext/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("s3cret-pass")
