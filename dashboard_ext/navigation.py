@@ -10,7 +10,7 @@ from typing import List, NamedTuple, Optional
 
 from saleor.core.permissions import BasePermissionEnum
 
-from .permissions import MANAGE_CHANNELS, MANAGE_FLASH_SALES, may
+from .permissions import MANAGE_CHANNELS, MANAGE_FLASH_SALES, MANAGE_OUTBOX, may
 
 
 class Section(NamedTuple):
@@ -37,6 +37,12 @@ SECTIONS = [
     Section("points", "Points", "Channel quotas, member allowances and the ledger."),
     Section("providers", "Providers", "Supplier review, warehouses and sub-orders."),
     Section("statistics", "Statistics", "Views, add-to-cart and purchases."),
+    Section(
+        "outbox",
+        "Outbox",
+        "Webhooks and e-mails that failed; re-send.",
+        MANAGE_OUTBOX,
+    ),
 ]
 SECTIONS_BY_SLUG = {section.slug: section for section in SECTIONS}
 

@@ -8,20 +8,15 @@ on the re-send (POST, CSRF). Signed-in staff without it get 403.
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from saleor.core.permissions import WebhookPermissions
 
 from plugins.core import outbox
 
-from .navigation import SECTIONS
-from .views import staff_required
+from .navigation import visible_sections
+from .permissions import MANAGE_OUTBOX, console_permission_required
 
-OUTBOX_PERMISSION = WebhookPermissions.MANAGE_WEBHOOKS.value
-outbox_permission_required = permission_required(
-    OUTBOX_PERMISSION, raise_exception=True
-)
+outbox_permission_required = console_permission_required(MANAGE_OUTBOX)
 
 NOTICES = {
     "resent": "Queued again: it is sent within seconds, with the same event id.",
@@ -30,7 +25,6 @@ NOTICES = {
 }
 
 
-@staff_required
 @outbox_permission_required
 def outbox_list(request):
     listed = outbox.failures()
@@ -38,7 +32,7 @@ def outbox_list(request):
         request,
         "dashboard_ext/outbox/list.html",
         {
-            "sections": SECTIONS,
+            "sections": visible_sections(request.user),
             "active": "outbox",
             "dead": listed["dead"],
             "failing": listed["failing"],
@@ -47,7 +41,6 @@ def outbox_list(request):
     )
 
 
-@staff_required
 @outbox_permission_required
 @require_POST
 def outbox_resend(request, message_id):

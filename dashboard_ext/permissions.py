@@ -18,6 +18,7 @@ from saleor.core.permissions import (
     BasePermissionEnum,
     DiscountPermissions,
     ProductPermissions,
+    WebhookPermissions,
 )
 
 LOGIN_PATH = "/dashboard-ext/login/"
@@ -28,6 +29,8 @@ MANAGE_CHANNELS = ProductPermissions.MANAGE_PRODUCTS
 # flashSaleCreate/Update/Cancel, flashSaleItemCreate/Update/Delete:
 # MANAGE_DISCOUNTS.
 MANAGE_FLASH_SALES = DiscountPermissions.MANAGE_DISCOUNTS
+# The outbox page (dead letters, re-send): what Saleor sends to other systems.
+MANAGE_OUTBOX = WebhookPermissions.MANAGE_WEBHOOKS
 
 
 def is_active_staff(user) -> bool:
