@@ -30,7 +30,9 @@ def member_for_user_id(user_id: Optional[int]) -> Optional[ChannelMember]:
     if not user_id:
         return None
     return (
-        ChannelMember.objects.select_related("channel").filter(user_id=user_id).first()
+        ChannelMember.objects.select_related("channel", "user")
+        .filter(user_id=user_id)
+        .first()
     )
 
 
@@ -85,6 +87,9 @@ def refusal_for_checkout(
     if member is None:
         return None
     channel = member.channel
+    if not member.user.is_active:
+        # checkoutComplete needs only the checkout's token, not a sign-in.
+        return "This member's account is disabled; purchases are refused."
     if channel.status != ChannelStatus.ACTIVE.value:
         return f"The channel {channel.name} is suspended; purchases are paused."
     lines = list(lines)

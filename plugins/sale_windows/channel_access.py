@@ -24,8 +24,12 @@ def customer_may_buy_in_sale(item_id: int, user_id: Optional[int]) -> bool:
         return True
     if user_id is None:
         return False
+    from plugins.channel_pricing.domain import ChannelStatus
     from plugins.channel_pricing.models import ChannelMember
 
+    # Members of a suspended channel buy nothing.
     return ChannelMember.objects.filter(
-        channel_id__in=channel_ids, user_id=user_id
+        channel_id__in=channel_ids,
+        channel__status=ChannelStatus.ACTIVE.value,
+        user_id=user_id,
     ).exists()
