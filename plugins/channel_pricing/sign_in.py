@@ -14,7 +14,7 @@ from typing import Optional
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from graphql_jwt.shortcuts import get_token
+from graphql_jwt.settings import jwt_settings
 
 from .domain import ChannelStatus
 from .error_codes import ChannelErrorCode
@@ -43,6 +43,27 @@ class SignInResult:
     member: ChannelMember
     saleor_token: str  # use as ``Authorization: JWT <token>`` on /graphql/
     created: bool
+    # When the token expires, and until when ``tokenRefresh`` renews it.
+    token_expires_at: Optional[datetime] = None
+    refresh_expires_at: Optional[datetime] = None
+
+
+def _saleor_token(member: ChannelMember, created: bool) -> SignInResult:
+    """A Saleor JWT for the member's account, as ``tokenCreate`` makes it."""
+    payload = jwt_settings.JWT_PAYLOAD_HANDLER(member.user)
+    expires_at = payload["exp"].replace(tzinfo=dt_timezone.utc)
+    refresh_expires_at = None
+    if jwt_settings.JWT_ALLOW_REFRESH and "origIat" in payload:
+        refresh_expires_at = (
+            _as_datetime(payload["origIat"]) + jwt_settings.JWT_REFRESH_EXPIRATION_DELTA
+        )
+    return SignInResult(
+        member=member,
+        saleor_token=jwt_settings.JWT_ENCODE_HANDLER(payload),
+        created=created,
+        token_expires_at=expires_at,
+        refresh_expires_at=refresh_expires_at,
+    )
 
 
 def channel_keys(channel: Channel) -> ChannelKeys:
@@ -70,9 +91,7 @@ def sign_in(channel_slug: str, token: str, now: Optional[float] = None) -> SignI
     with transaction.atomic():
         _use_token_id(channel, claims, now)
         member, created = _provision_member(channel, claims)
-    return SignInResult(
-        member=member, saleor_token=get_token(member.user), created=created
-    )
+    return _saleor_token(member, created)
 
 
 def _as_datetime(seconds: float) -> datetime:

@@ -59,6 +59,29 @@ def test_member_tokens_are_short_lived_and_refreshable(make_channel):
     assert me == {"email": result.member.user.email}
 
 
+def test_channel_sign_in_says_when_to_refresh(make_channel):
+    channel = make_channel()
+    answer = gql(
+        """mutation($channel: String!, $token: String!) {
+          channelSignIn(channel: $channel, token: $token) {
+            token tokenExpiresAt refreshExpiresAt channelErrors { code }
+          }
+        }""",
+        {
+            "channel": channel.slug,
+            "token": channel_token(channel.sso_secret, channel.slug, "m-9"),
+        },
+    )["data"]["channelSignIn"]
+    payload = jwt.decode(answer["token"], verify=False)
+    expires_at = datetime.fromisoformat(answer["tokenExpiresAt"])
+    refresh_until = datetime.fromisoformat(answer["refreshExpiresAt"])
+    assert int(expires_at.timestamp()) == payload["exp"]
+    window = settings.GRAPHQL_JWT["JWT_REFRESH_EXPIRATION_DELTA"]
+    assert int(refresh_until.timestamp()) == payload["origIat"] + int(
+        window.total_seconds()
+    )
+
+
 def _token_with(user, **changes) -> str:
     payload = jwt_settings.JWT_PAYLOAD_HANDLER(user)
     payload.update(changes)
