@@ -214,6 +214,17 @@ def test_staff_cannot_put_an_account_into_the_member_domain(make_channel):
         assert errors == [{"field": "email", "code": "INVALID"}], (name, body)
     assert not User.objects.filter(email__iendswith=".members.local").exists()
 
+    # Staff may still edit a member's account, which keeps its address.
+    member = sign_in(channel.slug, token_for(channel, sub="edited")).member
+    kept = gql(
+        "mutation($id: ID!, $e: String!) { customerUpdate(id: $id, "
+        'input: {email: $e, note: "vip"}) { accountErrors { field code } } }',
+        {"id": Node.to_global_id("User", member.user_id), "e": member.user.email},
+        token,
+    )["data"]["customerUpdate"]
+    assert kept["accountErrors"] == []
+    assert User.objects.get(pk=member.user_id).note == "vip"
+
 
 def test_the_model_refuses_any_other_path_into_the_member_domain(make_channel):
     from django.core.exceptions import ValidationError

@@ -38,12 +38,20 @@ def _refuse(email, field="email"):
     refuse_member_address(email, field, AccountErrorCode.INVALID)
 
 
+def _refuse_new_address(instance, data):
+    """Refuse moving an account into the domain; a member's own account
+    keeps its address (the dashboard sends it back with every update)."""
+    email = data.get("email")
+    if email is not None and email != instance.email:
+        _refuse(email)
+
+
 class AccountRegister(saleor_account.AccountRegister):
     Meta = _same_meta(saleor_account.AccountRegister)
 
     @classmethod
     def clean_input(cls, info, instance, data, **kwargs):
-        _refuse(data.get("email"))
+        _refuse_new_address(instance, data)
         return super().clean_input(info, instance, data, **kwargs)
 
 
@@ -70,7 +78,7 @@ class CustomerCreate(saleor_staff.CustomerCreate):
 
     @classmethod
     def clean_input(cls, info, instance, data, **kwargs):
-        _refuse(data.get("email"))
+        _refuse_new_address(instance, data)
         return super().clean_input(info, instance, data, **kwargs)
 
 
@@ -79,7 +87,7 @@ class CustomerUpdate(saleor_staff.CustomerUpdate):
 
     @classmethod
     def clean_input(cls, info, instance, data, **kwargs):
-        _refuse(data.get("email"))
+        _refuse_new_address(instance, data)
         return super().clean_input(info, instance, data, **kwargs)
 
 
@@ -88,7 +96,7 @@ class StaffCreate(saleor_staff.StaffCreate):
 
     @classmethod
     def clean_input(cls, info, instance, data, **kwargs):
-        _refuse(data.get("email"))
+        _refuse_new_address(instance, data)
         return super().clean_input(info, instance, data, **kwargs)
 
 
@@ -97,5 +105,5 @@ class StaffUpdate(saleor_staff.StaffUpdate):
 
     @classmethod
     def clean_input(cls, info, instance, data, **kwargs):
-        _refuse(data.get("email"))
+        _refuse_new_address(instance, data)
         return super().clean_input(info, instance, data, **kwargs)
