@@ -171,6 +171,9 @@ def server_env(kind: str, database_url: str, redis_url: str) -> Dict[str, str]:
     _app, settings = SERVER_KINDS[kind]
     env = devenv.base_env(database_url, redis_url, settings)
     env["SECRET_KEY"] = BENCH_SECRET_KEY
+    # Both servers in the same mode, as before our default became DEBUG off
+    # (Saleor's is on); "True": Saleor parses it with ast.literal_eval.
+    env.setdefault("DEBUG", "True")
     return env
 
 

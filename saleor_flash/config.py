@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
+from typing import Optional
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("FLASH_VAR_DIR", PROJECT_DIR / "var"))
@@ -39,7 +41,8 @@ def env_int(name: str, default: int) -> int:
 
 
 def secret_key() -> str:
-    """SECRET_KEY from the environment, else a key kept in var/.
+    """SECRET_KEY from the environment, else a key kept in var/ (``make run``
+    and tests only: production requires SECRET_KEY, see ``secret_key_problem``).
 
     Every server process must share one key (Saleor signs JWTs with it), so a
     random per-process key like Saleor's DEBUG default would break sign-in
@@ -52,13 +55,49 @@ def secret_key() -> str:
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        candidate = secrets.token_urlsafe(48)
-        # O_EXCL: when two processes race, both end up reading the winner's key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
+        pass
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Write the whole key to a private temporary file, then publish it with a
+    # hard link, which fails when the name exists: a reader never sees a
+    # half-written file, and of racing writers exactly one key wins.
+    fd, temporary = tempfile.mkstemp(prefix=".secret_key-", dir=str(VAR_DIR))
+    try:
         with os.fdopen(fd, "w") as handle:
-            handle.write(candidate)
-        return candidate
+            handle.write(secrets.token_urlsafe(48))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won: use its key
+    finally:
+        os.unlink(temporary)
+    return path.read_text().strip()
+
+
+# Keys that are published, guessable or Django's "insecure" placeholders.
+KNOWN_DEFAULT_SECRET_KEYS = {
+    "changeme",
+    "change-me",
+    "secret",
+    "secret_key",
+    "secretkey",
+    "saleor-flash-bench-only-secret-key-not-for-production-use",
+}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def secret_key_problem(key: Optional[str]) -> Optional[str]:
+    """Why ``key`` must not sign production tokens, or None when it may."""
+    if not key:
+        return "SECRET_KEY is not set."
+    if key.strip().lower() in KNOWN_DEFAULT_SECRET_KEYS or key.startswith(
+        "django-insecure-"
+    ):
+        return "SECRET_KEY is a published default value."
+    if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 8:
+        return (
+            f"SECRET_KEY is too weak (use at least {MIN_SECRET_KEY_LENGTH} "
+            "random characters)."
+        )
+    return None

@@ -471,6 +471,16 @@ def run_stack() -> int:
         redis_url = resolve_redis(services)
         env = base_env(database_url, redis_url, "saleor_flash.settings")
         env["FLASH_PORT"] = str(port)
+        # The demo runs in DEBUG (a local secret key in var/, Saleor's local
+        # client hosts, error pages with details); production is the default
+        # everywhere else (README "Configuration").
+        env.setdefault("DEBUG", "True")
+        debug = env["DEBUG"].strip().lower() in ("1", "true", "yes", "on")
+        say(
+            "running the demo in DEBUG (not for production: see README 'Configuration')"
+            if debug
+            else "running with production settings (DEBUG off)"
+        )
         say("migrating the database (Saleor + our plugins) ...")
         manage(env, "migrate", "--no-input", "-v", "0")
         say("seeding demo data ...")
@@ -513,6 +523,7 @@ def run_stack() -> int:
         say(
             f"ready: GraphQL http://localhost:{port}/graphql/ · "
             f"console http://localhost:{port}/dashboard-ext/ · Ctrl-C stops everything"
+            + (" · DEBUG demo, not for production" if debug else "")
         )
         while all(child.poll() is None for child in services.children):
             time.sleep(0.5)

@@ -7,7 +7,11 @@ are subclassed with our mixins and handed to ``graphene_federation``.
 from graphene_federation import build_schema
 from saleor.graphql import api as saleor_api
 
-from plugins.channel_pricing.graphql.schema import ChannelMutations, ChannelQueries
+from plugins.channel_pricing.graphql.schema import (
+    ChannelMutations,
+    ChannelQueries,
+    MemberDomainMutations,
+)
 from plugins.checkout_guard.graphql.schema import GuardedCheckoutMutations
 from plugins.points_payment.graphql.schema import PointsQueries
 from plugins.provider_dropship.graphql.schema import ProviderQueries
@@ -22,7 +26,11 @@ class Query(
 
 
 class Mutation(
-    FlashSaleMutations, ChannelMutations, GuardedCheckoutMutations, saleor_api.Mutation
+    FlashSaleMutations,
+    ChannelMutations,
+    MemberDomainMutations,
+    GuardedCheckoutMutations,
+    saleor_api.Mutation,
 ):
     pass
 

@@ -1,10 +1,16 @@
 """Django settings: Saleor's own settings, extended with the Saleor Flash apps.
 
-Every value that differs per machine comes from an environment variable with a
-safe local default (see README "Configuration").
+Production settings are the default: DEBUG is off unless ``DEBUG=true``, and
+then a strong ``SECRET_KEY`` and ``ALLOWED_CLIENT_HOSTS`` are required.
+``make run`` sets ``DEBUG=true`` for the demo (and says so); the test suite
+sets ``FLASH_TESTING`` (``test_settings``). Every variable is in README
+"Configuration".
 """
 
 import os
+from datetime import timedelta
+
+from django.core.exceptions import ImproperlyConfigured
 
 from . import config
 
@@ -12,7 +18,29 @@ from . import config
 # have to be in the environment before the star import below.
 os.environ.setdefault("DATABASE_URL", config.DEFAULT_DATABASE_URL)
 os.environ.setdefault("REDIS_URL", config.DEFAULT_REDIS_URL)
-os.environ.setdefault("SECRET_KEY", config.secret_key())
+
+TESTING = config.env_bool("FLASH_TESTING", False)
+# Saleor's default is DEBUG on; ours is off. Saleor parses the variable with
+# ast.literal_eval, so hand it Python's spelling of our boolean.
+DEBUG = config.env_bool("DEBUG", False)
+os.environ["DEBUG"] = "True" if DEBUG else "False"
+if DEBUG or TESTING:
+    # The demo and the tests keep one generated key in var/secret_key.
+    os.environ.setdefault("SECRET_KEY", config.secret_key())
+else:
+    _key_problem = config.secret_key_problem(os.environ.get("SECRET_KEY"))
+    if _key_problem:
+        raise ImproperlyConfigured(
+            f"{_key_problem} Production settings (DEBUG off) need a strong, "
+            "random SECRET_KEY, the same in every process (README "
+            "'Configuration'); `make run` serves the demo in DEBUG instead."
+        )
+    if not os.environ.get("ALLOWED_CLIENT_HOSTS"):
+        raise ImproperlyConfigured(
+            "ALLOWED_CLIENT_HOSTS must be set when DEBUG is off: the storefront "
+            "hosts that account e-mails may link to, comma-separated "
+            "(README 'Configuration')."
+        )
 os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
 if "CACHE_URL" not in os.environ:
     os.environ["CACHE_URL"] = os.environ["REDIS_URL"]
@@ -60,7 +88,10 @@ from saleor.settings import MIDDLEWARE  # noqa: E402
 
 MIDDLEWARE = (
     ["plugins.core.database_lane.middleware"]
-    + MIDDLEWARE[:2]
+    + MIDDLEWARE[:1]
+    # Static files (the console's) in every mode, DEBUG or not.
+    + ["whitenoise.middleware.WhiteNoiseMiddleware"]
+    + MIDDLEWARE[1:2]
     + [
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
@@ -69,6 +100,11 @@ MIDDLEWARE = (
     ]
     + MIDDLEWARE[2:]
 )
+# Production serves what `collectstatic` gathered in STATIC_ROOT; the demo and
+# the tests serve straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG
+
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 LOGIN_URL = "/dashboard-ext/login/"
 
@@ -156,3 +192,23 @@ FLASH_SALE_EVENT_WEBHOOK_URL = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_URL", ""
 FLASH_SALE_EVENT_WEBHOOK_SECRET = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_SECRET", "")
 # Redis of the flash-sale admission gate (default: REDIS_URL).
 FLASH_GATE_REDIS_URL = os.environ.get("FLASH_GATE_REDIS_URL") or REDIS_URL
+
+# Saleor JWTs expire (Saleor 2.10 leaves them valid for ever): short access
+# tokens, renewed with `tokenRefresh` before they expire, for at most the
+# refresh window since the sign-in. Every request and every refresh reloads
+# the account: a disabled account or a member of a suspended channel is
+# refused at once (plugins/channel_pricing/member_tokens.py).
+GRAPHQL_JWT = {
+    **GRAPHQL_JWT,  # noqa: F405
+    "JWT_VERIFY_EXPIRATION": True,
+    "JWT_EXPIRATION_DELTA": timedelta(
+        seconds=config.env_int("FLASH_JWT_ACCESS_SECONDS", 600)
+    ),
+    "JWT_ALLOW_REFRESH": True,
+    "JWT_REFRESH_EXPIRATION_DELTA": timedelta(
+        seconds=config.env_int("FLASH_JWT_REFRESH_SECONDS", 24 * 3600)
+    ),
+    "JWT_GET_USER_BY_NATURAL_KEY_HANDLER": (
+        "plugins.channel_pricing.member_tokens.account_for_token"
+    ),
+}

@@ -3,6 +3,9 @@
 import os
 
 os.environ.setdefault("FLASH_TESTING", "1")
+# DEBUG stays off in tests, as in production. Saleor then refuses its own
+# default client hosts while e-mail confirmation is on: name the test client's.
+os.environ.setdefault("ALLOWED_CLIENT_HOSTS", "localhost,127.0.0.1,testserver")
 
 from .settings import *  # noqa: E402,F401,F403
 

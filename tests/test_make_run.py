@@ -76,11 +76,16 @@ def test_run_serves_survives_a_kill_and_stops_on_ctrl_c(tmp_path):
         FLASH_PORT=str(port),
         FLASH_VAR_DIR=str(tmp_path),
     )
+    # As from a shell: not the test run's mode (settings export DEBUG=False).
+    for name in ("DEBUG", "FLASH_TESTING"):
+        env.pop(name, None)
     graphql = f"http://127.0.0.1:{port}/graphql/"
 
     first = Launcher(env)
     first.wait_for("ready:")
     assert "Created now:" in first.output()
+    assert "running the demo in DEBUG" in first.output()
+    assert "DEBUG demo, not for production" in first.output()
     shop = post_graphql(graphql, "{ shop { name } products(first: 1) { totalCount } }")
     assert shop["data"]["shop"]["name"] == "Saleor Flash demo"
     products = shop["data"]["products"]["totalCount"]

@@ -17,6 +17,9 @@ class ChannelErrorCode(str, Enum):
     EXP_TOO_FAR_AHEAD = "exp_too_far_ahead"
     ISSUED_IN_FUTURE = "issued_in_future"
     MEMBER_DISABLED = "member_disabled"
+    # The member's account has become a staff account: no channel may sign
+    # anyone in as staff.
+    MEMBER_IS_STAFF = "member_is_staff"
     # Staff management of channels, pools and price rules. GRAPHQL_ERROR,
     # REQUIRED and INVALID are the codes Saleor's mutation helpers emit.
     GRAPHQL_ERROR = "graphql_error"

@@ -51,11 +51,15 @@ def member_for_user_id(user_id: Optional[int]) -> Optional[ChannelMember]:
     if not user_id:
         return None
     return (
-        ChannelMember.objects.select_related("channel").filter(user_id=user_id).first()
+        ChannelMember.objects.select_related("channel", "user")
+        .filter(user_id=user_id)
+        .first()
     )
 
 
-def channel_prices(channel: Channel, variants: Iterable[VariantKey]) -> ChannelPrices:
+def channel_prices(
+    channel: Channel, variants: Iterable[VariantKey], account_active: bool = True
+) -> ChannelPrices:
     """A member's strategy: the channel's quotes for these (variant, product)
     pairs, read in bulk (settlement prices, pool entries, acknowledgements
     only when one is below cost)."""
@@ -64,6 +68,7 @@ def channel_prices(channel: Channel, variants: Iterable[VariantKey]) -> ChannelP
     return ChannelPrices(
         channel_name=channel.name,
         channel_active=channel.status == ChannelStatus.ACTIVE.value,
+        account_active=account_active,
         quotes=quotes,
         cost_statuses=cost_statuses(channel, quotes),
         read=frozenset(v for v, _ in variants),
@@ -78,7 +83,7 @@ def strategy_for(
     member = member_for_user_id(user_id)
     if member is None:
         return SaleorPrices()
-    return channel_prices(member.channel, variants)
+    return channel_prices(member.channel, variants, member.user.is_active)
 
 
 def _kept_strategy(owner, user_id, variants: Set[VariantKey], lines: QuerySet):
@@ -95,7 +100,9 @@ def _kept_strategy(owner, user_id, variants: Set[VariantKey], lines: QuerySet):
         strategy = SaleorPrices()  # the lines need not be read
     else:
         keys = set(lines.values_list("variant_id", "variant__product_id"))
-        strategy = channel_prices(member.channel, keys | variants)
+        strategy = channel_prices(
+            member.channel, keys | variants, member.user.is_active
+        )
     owner.__dict__[_KEPT] = (user_id, strategy)
     return strategy
 

@@ -6,6 +6,7 @@ from typing import Dict, Iterable, Optional
 
 from django.db.models import Count, QuerySet
 
+from .domain import ChannelStatus
 from .models import Channel, ChannelMember
 
 
@@ -25,9 +26,12 @@ def channel_ids_by_slug(slugs: Iterable[str]) -> Dict[str, int]:
 
 
 def is_member_of_any(user_id: Optional[int], channel_ids: Iterable[int]) -> bool:
-    """Whether the user is a member of at least one of these channels."""
+    """Whether the user is a member of at least one of these channels that is
+    not suspended (members of a suspended channel buy nothing)."""
     if user_id is None:
         return False
     return ChannelMember.objects.filter(
-        channel_id__in=list(channel_ids), user_id=user_id
+        channel_id__in=list(channel_ids),
+        channel__status=ChannelStatus.ACTIVE.value,
+        user_id=user_id,
     ).exists()

@@ -6,21 +6,23 @@ A rejected token changes nothing: verification and the single-use record of
 
 from __future__ import annotations
 
-import hashlib
-import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import Optional
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from graphql_jwt.shortcuts import get_token
+from graphql_jwt.settings import jwt_settings
 
 from .domain import ChannelStatus
 from .error_codes import ChannelErrorCode
+from .member_accounts import (  # noqa: F401 (member_email: re-exported)
+    MEMBER_EMAIL_DOMAIN,
+    create_member_user,
+    member_email,
+)
 from .models import Channel, ChannelMember, UsedSignInToken
 from .sso import (
     CLOCK_SKEW_LEEWAY_SECONDS,
@@ -30,8 +32,10 @@ from .sso import (
     verify_sign_in_token,
 )
 
-MEMBER_EMAIL_DOMAIN = "members.local"
-_PLAIN_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Used jti values are kept this long past their token's expiry (plus leeway):
+# a process whose clock runs behind, even by far more than the leeway, still
+# finds the jti and refuses a replay.
+USED_TOKEN_RETENTION = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,27 @@ class SignInResult:
     member: ChannelMember
     saleor_token: str  # use as ``Authorization: JWT <token>`` on /graphql/
     created: bool
+    # When the token expires, and until when ``tokenRefresh`` renews it.
+    token_expires_at: Optional[datetime] = None
+    refresh_expires_at: Optional[datetime] = None
+
+
+def _saleor_token(member: ChannelMember, created: bool) -> SignInResult:
+    """A Saleor JWT for the member's account, as ``tokenCreate`` makes it."""
+    payload = jwt_settings.JWT_PAYLOAD_HANDLER(member.user)
+    expires_at = payload["exp"].replace(tzinfo=dt_timezone.utc)
+    refresh_expires_at = None
+    if jwt_settings.JWT_ALLOW_REFRESH and "origIat" in payload:
+        refresh_expires_at = (
+            _as_datetime(payload["origIat"]) + jwt_settings.JWT_REFRESH_EXPIRATION_DELTA
+        )
+    return SignInResult(
+        member=member,
+        saleor_token=jwt_settings.JWT_ENCODE_HANDLER(payload),
+        created=created,
+        token_expires_at=expires_at,
+        refresh_expires_at=refresh_expires_at,
+    )
 
 
 def channel_keys(channel: Channel) -> ChannelKeys:
@@ -50,19 +75,6 @@ def channel_keys(channel: Channel) -> ChannelKeys:
         active=channel.status == ChannelStatus.ACTIVE.value,
         secrets=tuple(secrets),
     )
-
-
-def member_email(channel_slug: str, external_id: str) -> str:
-    """The Saleor login of a member: unique per (channel, external id).
-
-    Not the person's own e-mail: one person in two channels is two members,
-    and Saleor's ``User.email`` is unique.
-    """
-    local = external_id
-    if not _PLAIN_ID.match(external_id):
-        digest = hashlib.sha256(external_id.encode("utf-8")).hexdigest()[:24]
-        local = f"m-{digest}"
-    return f"{local}@{channel_slug}.{MEMBER_EMAIL_DOMAIN}"
 
 
 def sign_in(channel_slug: str, token: str, now: Optional[float] = None) -> SignInResult:
@@ -79,9 +91,7 @@ def sign_in(channel_slug: str, token: str, now: Optional[float] = None) -> SignI
     with transaction.atomic():
         _use_token_id(channel, claims, now)
         member, created = _provision_member(channel, claims)
-    return SignInResult(
-        member=member, saleor_token=get_token(member.user), created=created
-    )
+    return _saleor_token(member, created)
 
 
 def _as_datetime(seconds: float) -> datetime:
@@ -123,6 +133,14 @@ def _provision_member(channel: Channel, claims: SignInClaims):
         raise SignInRefused(
             ChannelErrorCode.MEMBER_DISABLED, "This member's account is disabled."
         )
+    if user.is_staff or user.is_superuser:
+        # A channel's token must never yield a staff JWT, even for an account
+        # that became staff after it was a member's.
+        raise SignInRefused(
+            ChannelErrorCode.MEMBER_IS_STAFF,
+            "This member's account is a staff account; it cannot sign in "
+            "through a channel.",
+        )
     for field in ("name", "email", "phone"):
         value = getattr(claims, field)
         if value is not None:
@@ -138,25 +156,17 @@ def _provision_member(channel: Channel, claims: SignInClaims):
 
 
 def _create_member(channel: Channel, claims: SignInClaims) -> ChannelMember:
-    """A password-less Saleor customer for a first sign-in.
+    """A new member with a new password-less Saleor customer account.
 
+    Never an existing account, even one holding the member's address: members
+    are linked to accounts by this row only (``member_accounts``).
     Two first sign-ins of one member racing: the loser's insert fails on the
-    (channel, external_id) key and it reads the winner's member instead.
+    (channel, external_id) key, its account is rolled back with it, and it
+    reads the winner's member instead.
     """
-    user_model = get_user_model()
-    email = member_email(channel.slug, claims.external_id)
     try:
         with transaction.atomic():
-            user = user_model.objects.filter(email=email).first()
-            if user is not None and (user.is_staff or user.is_superuser):
-                # Never hand a staff account to a channel's token.
-                raise SignInRefused(
-                    ChannelErrorCode.MEMBER_DISABLED, "This member id is reserved."
-                )
-            if user is None:
-                user = user_model(email=email)
-                user.set_unusable_password()
-                user.save()
+            user = create_member_user(channel.slug, claims.external_id)
             return ChannelMember.objects.create(
                 channel=channel, external_id=claims.external_id, user=user
             )
@@ -168,8 +178,10 @@ def _create_member(channel: Channel, claims: SignInClaims) -> ChannelMember:
         )
 
 
-def purge_used_token_ids(before: Optional[datetime] = None) -> int:
-    """Forget used ``jti`` values whose tokens are expired anyway (past leeway)."""
-    before = before or timezone.now()
-    deleted, _ = UsedSignInToken.objects.filter(expires_at__lt=before).delete()
+def purge_used_token_ids(now: Optional[datetime] = None) -> int:
+    """Forget used ``jti`` values whose tokens expired (past the leeway) more
+    than ``USED_TOKEN_RETENTION`` ago, so clock skew between processes cannot
+    reopen a replay."""
+    cutoff = (now or timezone.now()) - USED_TOKEN_RETENTION
+    deleted, _ = UsedSignInToken.objects.filter(expires_at__lt=cutoff).delete()
     return deleted

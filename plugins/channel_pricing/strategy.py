@@ -69,6 +69,9 @@ class ChannelPrices(PricingStrategy):
     quotes: Dict[int, PriceQuote]
     cost_statuses: Dict[int, CostStatus]
     read: AbstractSet[int] = field(default_factory=frozenset)
+    # A disabled member account buys nothing (checkoutComplete needs only the
+    # checkout's token, not a sign-in).
+    account_active: bool = True
 
     def covers(self, variant_ids: AbstractSet[int]) -> bool:
         return set(variant_ids) <= set(self.read)
@@ -87,6 +90,8 @@ class ChannelPrices(PricingStrategy):
         return AVAILABLE
 
     def refusal(self, lines: Iterable[Line]) -> Optional[str]:
+        if not self.account_active:
+            return "This member's account is disabled; purchases are refused."
         if not self.channel_active:
             return (
                 f"The channel {self.channel_name} is suspended; purchases are paused."

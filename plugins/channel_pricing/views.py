@@ -7,6 +7,7 @@ asks for it with ``Accept: application/json``.
 
 from __future__ import annotations
 
+from typing import Optional
 from urllib.parse import urlencode
 
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
@@ -23,7 +24,12 @@ REFUSAL_STATUS = {
     ChannelErrorCode.UNKNOWN_CHANNEL: 404,
     ChannelErrorCode.CHANNEL_SUSPENDED: 403,
     ChannelErrorCode.MEMBER_DISABLED: 403,
+    ChannelErrorCode.MEMBER_IS_STAFF: 403,
 }
+
+
+def _iso(moment) -> Optional[str]:
+    return moment.isoformat() if moment is not None else None
 
 
 def _wants_json(request) -> bool:
@@ -76,6 +82,9 @@ def entry_link(request, slug: str):
                         "created": result.created,
                     },
                     "storefrontUrl": storefront or None,
+                    # Renew the token with tokenRefresh before it expires.
+                    "tokenExpiresAt": _iso(result.token_expires_at),
+                    "refreshExpiresAt": _iso(result.refresh_expires_at),
                 }
             )
         )

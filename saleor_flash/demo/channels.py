@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Dict, List
 
-from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.utils import timezone
 from saleor.product.models import ProductVariant
 
+from plugins.channel_pricing.member_accounts import create_member_user
 from plugins.channel_pricing.models import Channel, ChannelMember, ChannelPoolEntry
 from plugins.points_payment.domain import AccountKind, TransferState, check_debit
 from plugins.points_payment.models import PointsAccount, PointsTransfer
@@ -66,19 +66,25 @@ def ensure_pool(
 
 
 def ensure_member(channel: Channel, external_id: str, tally: Tally) -> ChannelMember:
-    """A channel member backed by a password-less Saleor customer account."""
-    user_model = get_user_model()
-    email = data.member_email(channel.slug, external_id)
-    user = user_model.objects.filter(email=email).first()
-    if user is None:
-        user = user_model(email=email, first_name="Member", last_name=external_id)
-        user.set_unusable_password()
-        tally.record("users", True)
-    user.is_active = True
-    user.save()
-    member, created = ChannelMember.objects.get_or_create(
-        channel=channel, external_id=external_id, defaults={"user": user}
+    """A channel member backed by a password-less Saleor customer account,
+    created as a first sign-in creates it (never an existing account)."""
+    member = (
+        ChannelMember.objects.select_related("user")
+        .filter(channel=channel, external_id=external_id)
+        .first()
     )
+    created = member is None
+    if created:
+        user = create_member_user(
+            channel.slug, external_id, first_name="Member", last_name=external_id
+        )
+        tally.record("users", True)
+        member = ChannelMember.objects.create(
+            channel=channel, external_id=external_id, user=user
+        )
+    elif not member.user.is_active:
+        member.user.is_active = True
+        member.user.save(update_fields=["is_active"])
     tally.record("channel members", created)
     return member
 

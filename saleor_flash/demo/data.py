@@ -204,10 +204,6 @@ MEMBER_EXTERNAL_IDS = ("m-1001", "m-1002", "m-1003")
 MEMBER_ISSUE_POINTS = 50_000
 
 
-def member_email(channel_slug: str, external_id: str) -> str:
-    return f"{external_id}@{channel_slug}.members.local"
-
-
 def issue_key(channel_slug: str, external_id: str) -> str:
     return f"demo-issue:{channel_slug}:{external_id}"
 

@@ -78,6 +78,7 @@ def test_entry_link_answers_json_when_asked(api_server, make_channel):
     answer = json.loads(body)
     assert answer["member"]["externalId"] == "u-2" and answer["member"]["created"]
     assert api_server.gql("{ me { email } }", token=answer["token"])["data"]["me"]
+    assert answer["tokenExpiresAt"] < answer["refreshExpiresAt"]
 
     # The same token again: refused with its code, as JSON.
     status, _, body = open_entry_link(

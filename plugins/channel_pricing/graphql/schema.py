@@ -5,6 +5,15 @@ from saleor.graphql.decorators import permission_required
 
 from .. import services
 from .catalog import ChannelCatalogConnection, resolve_channel_catalog
+from .member_accounts import (
+    AccountRegister,
+    ConfirmEmailChange,
+    CustomerCreate,
+    CustomerUpdate,
+    RequestEmailChange,
+    StaffCreate,
+    StaffUpdate,
+)
 from .sign_in import ChannelSignIn
 from .staff import (
     ChannelBelowCostAcknowledge,
@@ -74,3 +83,16 @@ class ChannelMutations(graphene.ObjectType):
     channel_pool_remove = ChannelPoolRemove.Field()
     channel_price_preview = ChannelPricePreview.Field()
     channel_below_cost_acknowledge = ChannelBelowCostAcknowledge.Field()
+
+
+class MemberDomainMutations(graphene.ObjectType):
+    """Replace Saleor's e-mail-setting mutations of the same names in the root
+    Mutation: none may put an address into the members' reserved domain."""
+
+    account_register = AccountRegister.Field()
+    request_email_change = RequestEmailChange.Field()
+    confirm_email_change = ConfirmEmailChange.Field()
+    customer_create = CustomerCreate.Field()
+    customer_update = CustomerUpdate.Field()
+    staff_create = StaffCreate.Field()
+    staff_update = StaffUpdate.Field()

@@ -37,6 +37,18 @@ class ChannelSignIn(BaseMutation):
     )
     member = graphene.Field(ChannelMember)
     created = graphene.Boolean(description="True on the member's first sign-in.")
+    token_expires_at = graphene.DateTime(
+        description=(
+            "When `token` expires. Renew it before then with Saleor's "
+            "`tokenRefresh(token)`."
+        )
+    )
+    refresh_expires_at = graphene.DateTime(
+        description=(
+            "Until when `tokenRefresh` renews tokens of this sign-in; after it "
+            "the member comes in again through the channel's entry link."
+        )
+    )
 
     class Arguments:
         channel = graphene.String(required=True, description="The channel's slug.")
@@ -63,5 +75,9 @@ class ChannelSignIn(BaseMutation):
         except SignInRefused as refusal:
             raise refusal_error(refusal) from None
         return cls(
-            token=result.saleor_token, member=result.member, created=result.created
+            token=result.saleor_token,
+            member=result.member,
+            created=result.created,
+            token_expires_at=result.token_expires_at,
+            refresh_expires_at=result.refresh_expires_at,
         )
