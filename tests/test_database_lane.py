@@ -119,3 +119,79 @@ def test_express_work_inside_an_open_transaction_stays_in_the_lane(database):
     with transaction.atomic():
         with database_lane.express():
             assert not getattr(database_lane._local, "express", False)
+
+
+# --- the cross-worker lane: slots that die with their holder -----------------
+
+
+def _hold_a_slot_forever(holding):
+    database_lane._enter()
+    holding.set()
+    time.sleep(600)
+
+
+def _pass_through_the_lane(served):
+    database_lane._enter()
+    served.set()
+    database_lane._leave()
+
+
+@pytest.fixture
+def shared_lane(tmp_path):
+    """The lane as the gunicorn master makes it; processes forked from here
+    play the workers."""
+    yield lambda size: database_lane.share_between_workers(size, str(tmp_path))
+    database_lane.stop_sharing()
+
+
+def _fork(target, *args):
+    import multiprocessing
+
+    process = multiprocessing.get_context("fork").Process(
+        target=target, args=args, daemon=True
+    )
+    process.start()
+    return process
+
+
+def test_a_worker_killed_holding_a_slot_gives_it_back(shared_lane):
+    """#10 item 4: with a semaphore, every slot held by a SIGKILLed worker was
+    lost, and after as many deaths as slots nothing was served any more."""
+    import multiprocessing
+    import os
+    import signal
+
+    shared_lane(2)
+    events = multiprocessing.get_context("fork")
+    for _round in range(3):  # more deaths than slots
+        holders = []
+        for _slot in range(2):
+            holding = events.Event()
+            holders.append(_fork(_hold_a_slot_forever, holding))
+            assert holding.wait(10), "a slot was free"
+        for holder in holders:
+            os.kill(holder.pid, signal.SIGKILL)
+            holder.join(10)
+    for _request in range(4):
+        served = events.Event()
+        worker = _fork(_pass_through_the_lane, served)
+        assert served.wait(10), "the lane lost its slots to killed workers"
+        worker.join(10)
+
+
+def test_the_shared_lane_still_bounds_live_workers(shared_lane):
+    import multiprocessing
+    import os
+    import signal
+
+    shared_lane(1)
+    events = multiprocessing.get_context("fork")
+    holding, served = events.Event(), events.Event()
+    holder = _fork(_hold_a_slot_forever, holding)
+    assert holding.wait(10)
+    waiter = _fork(_pass_through_the_lane, served)
+    assert not served.wait(0.5), "two workers in a lane of one"
+    os.kill(holder.pid, signal.SIGKILL)
+    assert served.wait(10)
+    for process in (holder, waiter):
+        process.join(10)
