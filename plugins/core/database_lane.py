@@ -37,7 +37,6 @@ import threading
 import time
 from collections import deque
 from contextlib import contextmanager
-from typing import List, Optional
 
 from django.db import connection
 
@@ -87,7 +86,7 @@ class SlotFiles:
         self._next = 0
 
     @classmethod
-    def create(cls, directory: str, size: int) -> "SlotFiles":
+    def create(cls, directory: str, size: int) -> SlotFiles:
         os.makedirs(directory, exist_ok=True)
         for name in ["queue"] + [f"slot-{n}" for n in range(max(1, size))]:
             with open(os.path.join(directory, name), "a"):
