@@ -60,7 +60,7 @@ def test_cancelling_a_sale_releases_its_holds():
     assert FlashSaleItem.objects.get(pk=item.pk).sold == 0
 
 
-def test_a_lapsed_hold_sold_at_order_time_respects_the_customer_limit():
+def test_a_lapsed_hold_sold_at_order_time_respects_the_customer_limit(redis_client):
     item = make_item(cap=5, per_customer_limit=1)
     buyer = make_user("lapsed-limit@example.com")
     first = hold(item, user=buyer)
@@ -68,6 +68,7 @@ def test_a_lapsed_hold_sold_at_order_time_respects_the_customer_limit():
         expires_at=timezone.now() - timedelta(seconds=1)
     )
     reservations.expire_lapsed_holds()
+    redis_client.flushdb()  # the gate's word aside: PostgreSQL decides
     second = hold(item, user=buyer)  # allowed: the first hold lapsed
     order_for(item, second, buyer.email)
 
