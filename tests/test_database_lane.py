@@ -195,3 +195,82 @@ def test_the_shared_lane_still_bounds_live_workers(shared_lane):
     assert served.wait(10)
     for process in (holder, waiter):
         process.join(10)
+
+
+def _workers_of(master_pid):
+    with open(f"/proc/{master_pid}/task/{master_pid}/children") as children:
+        return [int(pid) for pid in children.read().split()]
+
+
+PRODUCTS = "{ products(first: 1) { edges { node { id } } } }"
+
+
+@pytest.mark.server
+def test_gunicorn_serves_on_after_workers_die_holding_the_lane(transactional_db):
+    """The flash-sale mode on real gunicorn with one lane slot: a request
+    holds it (waiting on a table lock), both workers are SIGKILLed, and the
+    respawned workers still serve. With the master's semaphore, the slot
+    died with its holder and every later request waited forever."""
+    import os
+    import signal
+
+    import psycopg2
+    from django.conf import settings
+
+    from saleor_flash import devenv
+    from tests.support import database_url_from_settings, post_graphql, start_api_server
+
+    database_url = database_url_from_settings(settings.DATABASES["default"])
+    server = start_api_server(
+        database_url,
+        workers=2,
+        threads=devenv.lane_threads(2),
+        extra_env={"FLASH_DB_LANE": "1"},
+    )
+    blocker = psycopg2.connect(database_url)
+    try:
+        post_graphql(server.graphql_url, PRODUCTS)  # warm: both can serve
+        with blocker.cursor() as cursor:
+            cursor.execute("LOCK TABLE product_product IN ACCESS EXCLUSIVE MODE")
+        stuck = threading.Thread(
+            target=lambda: _ignore_errors(post_graphql, server.graphql_url, PRODUCTS)
+        )
+        stuck.start()
+        deadline = time.time() + 20
+        while not _waiting_on_a_lock(blocker):  # the slot holder is in PostgreSQL
+            assert time.time() < deadline, "the request never reached PostgreSQL"
+            time.sleep(0.1)
+        old_workers = _workers_of(server.process.pid)
+        for pid in old_workers:
+            os.kill(pid, signal.SIGKILL)
+        blocker.rollback()
+        stuck.join(35)
+
+        deadline = time.time() + 30
+        while set(_workers_of(server.process.pid)) & set(old_workers) or (
+            len(_workers_of(server.process.pid)) < 2
+        ):
+            assert time.time() < deadline, "gunicorn did not respawn its workers"
+            time.sleep(0.2)
+        for _request in range(4):
+            answer = post_graphql(server.graphql_url, PRODUCTS, timeout=20)
+            assert "errors" not in answer, answer
+    finally:
+        blocker.close()
+        server.stop()
+
+
+def _ignore_errors(call, *args):
+    try:
+        call(*args)
+    except Exception:  # noqa: BLE001 - its worker is killed under it
+        pass
+
+
+def _waiting_on_a_lock(blocker) -> bool:
+    with blocker.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0
