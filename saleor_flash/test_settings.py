@@ -11,8 +11,12 @@ from .settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# A test-only plugin that injects a failure after payment (tests/fault_plugin.py).
-PLUGINS = PLUGINS + ["tests.fault_plugin.FailAfterPaymentPlugin"]  # noqa: F405
+# Test-only plugins (tests/fault_plugin.py): a failure after payment, and a
+# payment gateway whose refunds fail or hang.
+PLUGINS = PLUGINS + [  # noqa: F405
+    "tests.fault_plugin.FailAfterPaymentPlugin",
+    "tests.fault_plugin.FlakyRefundsGatewayPlugin",
+]
 
 # Every test client (and herd) comes from 127.0.0.1: per-address brakes are
 # off here, and tests/sale_windows/test_hoarding.py turns them on where tried.

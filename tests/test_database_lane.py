@@ -119,3 +119,158 @@ def test_express_work_inside_an_open_transaction_stays_in_the_lane(database):
     with transaction.atomic():
         with database_lane.express():
             assert not getattr(database_lane._local, "express", False)
+
+
+# --- the cross-worker lane: slots that die with their holder -----------------
+
+
+def _hold_a_slot_forever(holding):
+    database_lane._enter()
+    holding.set()
+    time.sleep(600)
+
+
+def _pass_through_the_lane(served):
+    database_lane._enter()
+    served.set()
+    database_lane._leave()
+
+
+@pytest.fixture
+def shared_lane(tmp_path):
+    """The lane as the gunicorn master makes it; processes forked from here
+    play the workers."""
+    yield lambda size: database_lane.share_between_workers(size, str(tmp_path))
+    database_lane.stop_sharing()
+
+
+def _fork(target, *args):
+    import multiprocessing
+
+    process = multiprocessing.get_context("fork").Process(
+        target=target, args=args, daemon=True
+    )
+    process.start()
+    return process
+
+
+def test_a_worker_killed_holding_a_slot_gives_it_back(shared_lane):
+    """#10 item 4: with a semaphore, every slot held by a SIGKILLed worker was
+    lost, and after as many deaths as slots nothing was served any more."""
+    import multiprocessing
+    import os
+    import signal
+
+    shared_lane(2)
+    events = multiprocessing.get_context("fork")
+    for _round in range(3):  # more deaths than slots
+        holders = []
+        for _slot in range(2):
+            holding = events.Event()
+            holders.append(_fork(_hold_a_slot_forever, holding))
+            assert holding.wait(10), "a slot was free"
+        for holder in holders:
+            os.kill(holder.pid, signal.SIGKILL)
+            holder.join(10)
+    for _request in range(4):
+        served = events.Event()
+        worker = _fork(_pass_through_the_lane, served)
+        assert served.wait(10), "the lane lost its slots to killed workers"
+        worker.join(10)
+
+
+def test_the_shared_lane_still_bounds_live_workers(shared_lane):
+    import multiprocessing
+    import os
+    import signal
+
+    shared_lane(1)
+    events = multiprocessing.get_context("fork")
+    holding, served = events.Event(), events.Event()
+    holder = _fork(_hold_a_slot_forever, holding)
+    assert holding.wait(10)
+    waiter = _fork(_pass_through_the_lane, served)
+    assert not served.wait(0.5), "two workers in a lane of one"
+    os.kill(holder.pid, signal.SIGKILL)
+    assert served.wait(10)
+    for process in (holder, waiter):
+        process.join(10)
+
+
+def _workers_of(master_pid):
+    with open(f"/proc/{master_pid}/task/{master_pid}/children") as children:
+        return [int(pid) for pid in children.read().split()]
+
+
+PRODUCTS = "{ products(first: 1) { edges { node { id } } } }"
+
+
+@pytest.mark.server
+def test_gunicorn_serves_on_after_workers_die_holding_the_lane(transactional_db):
+    """The flash-sale mode on real gunicorn with one lane slot: a request
+    holds it (waiting on a table lock), both workers are SIGKILLed, and the
+    respawned workers still serve. With the master's semaphore, the slot
+    died with its holder and every later request waited forever."""
+    import os
+    import signal
+
+    import psycopg2
+    from django.conf import settings
+
+    from saleor_flash import devenv
+    from tests.support import database_url_from_settings, post_graphql, start_api_server
+
+    database_url = database_url_from_settings(settings.DATABASES["default"])
+    server = start_api_server(
+        database_url,
+        workers=2,
+        threads=devenv.lane_threads(2),
+        extra_env={"FLASH_DB_LANE": "1"},
+    )
+    blocker = psycopg2.connect(database_url)
+    try:
+        post_graphql(server.graphql_url, PRODUCTS)  # warm: both can serve
+        with blocker.cursor() as cursor:
+            cursor.execute("LOCK TABLE product_product IN ACCESS EXCLUSIVE MODE")
+        stuck = threading.Thread(
+            target=lambda: _ignore_errors(post_graphql, server.graphql_url, PRODUCTS)
+        )
+        stuck.start()
+        deadline = time.time() + 20
+        while not _waiting_on_a_lock(blocker):  # the slot holder is in PostgreSQL
+            assert time.time() < deadline, "the request never reached PostgreSQL"
+            time.sleep(0.1)
+        old_workers = _workers_of(server.process.pid)
+        for pid in old_workers:
+            os.kill(pid, signal.SIGKILL)
+        blocker.rollback()
+        stuck.join(35)
+
+        deadline = time.time() + 30
+        while set(_workers_of(server.process.pid)) & set(old_workers) or (
+            len(_workers_of(server.process.pid)) < 2
+        ):
+            assert time.time() < deadline, "gunicorn did not respawn its workers"
+            time.sleep(0.2)
+        for _request in range(4):
+            answer = post_graphql(server.graphql_url, PRODUCTS, timeout=20)
+            assert "errors" not in answer, answer
+    finally:
+        blocker.close()
+        server.stop()
+
+
+def _ignore_errors(call, *args):
+    try:
+        call(*args)
+    except Exception:  # noqa: BLE001 - its worker is killed under it
+        pass
+
+
+def _waiting_on_a_lock(blocker) -> bool:
+    with blocker.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0

@@ -8,7 +8,7 @@ from typing import Dict, Iterable, List, Mapping, Optional
 from saleor.checkout.models import CheckoutLine
 
 from . import domain, packages, reservations
-from .reservations import CheckoutHold, HoldLost
+from .reservations import CheckoutHold, HoldLost, SaleClosed
 
 
 class HoldsLapsed(Exception):
@@ -115,7 +115,11 @@ def sell_holds(order) -> int:
 
 
 def give_back(order) -> int:
-    """A cancelled order's flash units and allowance come back."""
+    """A cancelled order's flash units and allowance come back, and the
+    vouchers it issued are revoked."""
+    from .vouchers import revoke_for_order
+
+    revoke_for_order(order.pk)
     return reservations.give_back_for_order(order.pk)
 
 
@@ -123,6 +127,7 @@ __all__ = [
     "HoldLost",
     "HoldsLapsed",
     "PackageIncomplete",
+    "SaleClosed",
     "check_holds_before_payment",
     "checkout_units_by_variant",
     "sell_holds",

@@ -113,12 +113,23 @@ def decide_hold(context: HoldContext, quantity: int) -> Optional[Refusal]:
         context.now, context.starts_at, context.ends_at
     ):
         return Refusal.NOT_LIVE
-    limit = context.per_customer_limit
-    if limit is not None and context.customer_elsewhere + quantity > limit:
+    if exceeds_customer_limit(
+        context.per_customer_limit, context.customer_elsewhere, quantity
+    ):
         return Refusal.LIMIT_EXCEEDED
     if context.sold + context.held_by_others + quantity > context.cap:
         return Refusal.SOLD_OUT
     return None
+
+
+def exceeds_customer_limit(
+    per_customer_limit: Optional[int], taken_elsewhere: int, units: int
+) -> bool:
+    """Would ``units`` more take the customer past the per-customer limit?
+    ``taken_elsewhere``: their units held or bought outside this hold."""
+    return (
+        per_customer_limit is not None and taken_elsewhere + units > per_customer_limit
+    )
 
 
 def hold_expiry(now: datetime, ttl_seconds: int, ends_at: datetime) -> datetime:

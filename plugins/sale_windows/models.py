@@ -204,6 +204,29 @@ class IssuedVoucher(models.Model):
     email = models.EmailField()
     issued_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # The order was cancelled: the voucher's end date was set to this moment.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("pk",)
+
+
+class PreOrderCancellation(models.Model):
+    """One order of a pre-order sale that missed its minimum, to cancel
+    through Saleor and refund (or void). Written in the transaction that
+    settles the sale; the beat drives each row until ``done_at`` is set, so a
+    failing gateway or a crash mid-way is retried, never skipped."""
+
+    sale = models.ForeignKey(
+        FlashSale, related_name="cancellations", on_delete=models.CASCADE
+    )
+    order = models.ForeignKey("order.Order", related_name="+", on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_error = models.TextField(blank=True, default="")
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("pk",)
+        unique_together = [("sale", "order")]

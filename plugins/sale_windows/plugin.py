@@ -66,16 +66,27 @@ class SaleWindowsPlugin(FlashPlugin):
 
     @when_active
     def order_created(self, order, previous_value):
-        from .checkout_flow import HoldLost, sell_holds
+        from .checkout_flow import HoldLost, SaleClosed, sell_holds
 
         try:
             sell_holds(order)
+        except SaleClosed as error:
+            raise ValidationError(
+                {
+                    "lines": ValidationError(
+                        f"The flash sale of {error} ended (or was cancelled) "
+                        "before the order was placed; its units no longer sell.",
+                        code=CheckoutErrorCode.INSUFFICIENT_STOCK,
+                    )
+                }
+            ) from error
         except HoldLost as error:
             raise ValidationError(
                 {
                     "lines": ValidationError(
                         f"Your flash-sale hold on {error} expired during payment "
-                        "and its units are gone.",
+                        "and its units are gone (or the per-customer limit "
+                        "is reached).",
                         code=CheckoutErrorCode.INSUFFICIENT_STOCK,
                     )
                 }

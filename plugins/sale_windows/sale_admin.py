@@ -27,7 +27,14 @@ from saleor.warehouse.models import Allocation, Stock
 from . import domain, events
 from .domain import RuleViolation, SaleKind
 from .models import FlashSale, FlashSaleItem, Reservation
-from .reservations import gate_state, lock_item, publish_on_commit
+from .reservations import (
+    EXPIRED,
+    HELD,
+    RELEASED,
+    gate_state,
+    lock_item,
+    publish_on_commit,
+)
 
 
 class SaleAdminError(Exception):
@@ -221,6 +228,11 @@ def update_sale(sale_id: int, data: SaleInput) -> FlashSale:
             if value is not None:
                 setattr(sale, field, value)
         sale.save()
+        # A shortened window shortens its holds too (none sells after the
+        # end in any case: reservations.sell_holds_for_order).
+        Reservation.objects.filter(
+            item__sale_id=sale_id, state=HELD, expires_at__gt=sale.ends_at
+        ).update(expires_at=sale.ends_at)
         if data.channel_ids is not None:
             sale.channels.set(data.channel_ids)
         events.queue_window_events([sale.pk])
@@ -229,13 +241,33 @@ def update_sale(sale_id: int, data: SaleInput) -> FlashSale:
 
 
 def cancel_sale(sale_id: int) -> FlashSale:
-    """Cancel: no new holds; live holds lapse on their own, sold units stay
-    sold (orders are cancelled through Saleor)."""
+    """Cancel: no new holds, and every open hold is released (none of them
+    sells any more); sold units stay sold (orders are cancelled through
+    Saleor). Locks the items, then the sale, as ``update_sale`` does."""
     with transaction.atomic():
+        item_ids = sorted(
+            FlashSaleItem.objects.filter(sale_id=sale_id).values_list("pk", flat=True)
+        )
+        locked = [item for item in map(lock_item, item_ids) if item is not None]
         sale = FlashSale.objects.select_for_update().get(pk=sale_id)
         if sale.cancelled_at is None:
             sale.cancelled_at = timezone.now()
             sale.save(update_fields=["cancelled_at"])
+        states = []
+        for item in locked:
+            holds = Reservation.objects.filter(
+                item_id=item.item_id, state__in=[HELD, EXPIRED]
+            )
+            touched = list(holds.values_list("customer_key", "checkout_token"))
+            holds.update(state=RELEASED)
+            states.append(
+                gate_state(
+                    item,
+                    {customer for customer, _ in touched},
+                    {checkout for _, checkout in touched},
+                )
+            )
+        publish_on_commit(states)
     return sale
 
 

@@ -1,9 +1,12 @@
 """Voucher sales: each unit bought issues a Saleor voucher (a one-use code
 worth ``voucher_value`` off a later order, valid ``voucher_valid_days``),
-delivered to the buyer by e-mail after the order commits."""
+delivered to the buyer by e-mail after the order commits. Cancelling the
+order revokes its vouchers (they end now); a voucher already spent on
+another order stays spent and is reported for reconciliation."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from decimal import Decimal
 from typing import List
@@ -88,3 +91,33 @@ def deliver(order_id: int) -> int:
             delivered_at=timezone.now()
         )
     return len(pending)
+
+
+logger = logging.getLogger(__name__)
+
+
+def revoke_for_order(order_id: int) -> int:
+    """In the cancelled order's transaction: its vouchers end now (Saleor
+    refuses an ended voucher at checkout); returns how many were revoked."""
+    from saleor.discount.models import Voucher
+
+    now = timezone.now()
+    issued = list(
+        IssuedVoucher.objects.filter(order_id=order_id, revoked_at__isnull=True)
+        .select_related("voucher")
+        .order_by("pk")
+    )
+    for row in issued:
+        if row.voucher.used:
+            logger.warning(
+                "order %s cancelled: its voucher %s was already used; reconcile",
+                order_id,
+                row.voucher.code,
+            )
+    Voucher.objects.filter(pk__in=[row.voucher_id for row in issued]).update(
+        end_date=now
+    )
+    IssuedVoucher.objects.filter(pk__in=[row.pk for row in issued]).update(
+        revoked_at=now
+    )
+    return len(issued)

@@ -243,7 +243,11 @@ def test_limit_is_answered_by_the_gate_for_a_signed_in_customer():
     second = make_checkout(user=user)
     with CaptureQueriesContext(connection) as queries:
         assert code_of(lambda: reserve(item, second, user=user)) == "limit_exceeded"
-    assert len(queries) == 0
+    # One unlocked read confirms the gate's refusal (its customer figure may
+    # be stale): no lock, no hold decision.
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    assert "FOR UPDATE" not in queries[0]["sql"]
+    assert "UPDATE" not in queries[0]["sql"].split("SELECT", 1)[0]
 
 
 def test_redis_flushed_mid_race_never_oversells(redis_client):
