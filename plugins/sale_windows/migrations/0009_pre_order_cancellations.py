@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("order", "0083_merge_20200421_0529"),
-        ("sale_windows", "0007_hoarding_brakes"),
+        ("sale_windows", "0008_sale_events_through_outbox"),
     ]
 
     operations = [
