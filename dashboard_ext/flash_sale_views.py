@@ -41,6 +41,9 @@ class SaleForm(forms.Form):
     minimum_quantity = forms.IntegerField(
         required=False, min_value=1, label="Pre-order minimum"
     )
+    sign_in_required = forms.BooleanField(
+        required=False, label="Signed-in buyers only"
+    )
 
 
 class ItemForm(forms.Form):
@@ -129,6 +132,7 @@ def _sale_input(data) -> SaleInput:
         starts_at=data["starts_at"],
         ends_at=data["ends_at"],
         minimum_quantity=data.get("minimum_quantity"),
+        sign_in_required=bool(data.get("sign_in_required")),
     )
 
 
@@ -151,6 +155,7 @@ def sale_detail(request, sale_id):
             "starts_at": sale.starts_at.strftime("%Y-%m-%d %H:%M:%S"),
             "ends_at": sale.ends_at.strftime("%Y-%m-%d %H:%M:%S"),
             "minimum_quantity": sale.minimum_quantity,
+            "sign_in_required": sale.sign_in_required,
         },
         prefix="sale",
     )

@@ -61,6 +61,7 @@ class SaleInput:
     channel_ids: Optional[List[int]] = None
     ships_by: Optional[date] = None
     minimum_quantity: Optional[int] = None
+    sign_in_required: Optional[bool] = None
 
 
 @dataclass
@@ -175,6 +176,7 @@ def create_sale(data: SaleInput) -> FlashSale:
             media_url=data.media_url or "",
             ships_by=data.ships_by,
             minimum_quantity=data.minimum_quantity,
+            sign_in_required=bool(data.sign_in_required),
         )
         if data.channel_ids:
             sale.channels.set(data.channel_ids)
@@ -223,6 +225,7 @@ def update_sale(sale_id: int, data: SaleInput) -> FlashSale:
             "media_url",
             "ships_by",
             "minimum_quantity",
+            "sign_in_required",
         ):
             value = getattr(data, field)
             if value is not None:

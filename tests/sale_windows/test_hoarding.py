@@ -8,13 +8,12 @@ create form held again on every retry, and holds were unbounded.
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 
 import pytest
 from django.db import connections
-from django.test import Client, override_settings
+from django.test import override_settings
 from graphql_jwt.shortcuts import get_token
 from saleor.checkout.models import Checkout
 
@@ -25,6 +24,7 @@ from plugins.sale_windows.domain import normalised_email
 from plugins.sale_windows.models import Reservation
 from plugins.sale_windows.reservations import ReservationError
 from tests.storefront import ADDRESS
+from tests.support import gql_in_process
 
 from .factories import (
     global_id,
@@ -75,16 +75,7 @@ mutation($input: CheckoutCreateInput!) {
 
 
 def gql(query, variables, address="198.51.100.7", token=None):
-    headers = {"REMOTE_ADDR": address}
-    if token:
-        headers["HTTP_AUTHORIZATION"] = f"JWT {token}"
-    response = Client().post(
-        "/graphql/",
-        data=json.dumps({"query": query, "variables": variables}),
-        content_type="application/json",
-        **headers,
-    )
-    body = response.json()
+    body = gql_in_process(query, variables, token, REMOTE_ADDR=address)
     assert "errors" not in body, body
     return body["data"]
 
@@ -159,6 +150,39 @@ def test_a_sale_requiring_sign_in_refuses_guests_and_holds_for_members():
     own = make_checkout(member.email, user=member)
     held = storefront.reserve_for_checkout(item.pk, 1, own.token, member)
     assert held.quantity == 1
+
+
+SALE_CREATE = """
+mutation($input: FlashSaleInput!) {
+  flashSaleCreate(input: $input) {
+    sale { id signInRequired }
+    flashSaleErrors { field code }
+  }
+}"""
+
+
+def test_staff_set_the_sign_in_requirement():
+    from plugins.sale_windows.models import FlashSale
+
+    from .factories import make_staff
+
+    staff = make_staff(f"staff-{uuid.uuid4().hex[:6]}@example.com", "manage_discounts")
+    created = gql(
+        SALE_CREATE,
+        {
+            "input": {
+                "name": "Members first",
+                "startsAt": "2030-01-01T10:00:00+00:00",
+                "endsAt": "2030-01-01T11:00:00+00:00",
+                "signInRequired": True,
+            }
+        },
+        token=get_token(staff),
+    )["flashSaleCreate"]
+    assert created["flashSaleErrors"] == []
+    assert created["sale"]["signInRequired"] is True
+    sale = FlashSale.objects.get(name="Members first", sign_in_required=True)
+    FlashSale.objects.filter(pk=sale.pk).delete()
 
 
 # --- rate limits ------------------------------------------------------------------

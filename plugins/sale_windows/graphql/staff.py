@@ -53,6 +53,10 @@ class FlashSaleInput(graphene.InputObjectType):
         description="Pre-orders: units (all items) that confirm the sale at its "
         "end; below it every order is cancelled and refunded."
     )
+    sign_in_required = graphene.Boolean(
+        description="Guests may not hold units; buyers must be signed in "
+        "(a sale in channels needs signed-in members in any case)."
+    )
 
 
 class FlashSaleItemInput(graphene.InputObjectType):
@@ -95,6 +99,7 @@ def _sale_input(data) -> SaleInput:
         channel_ids=_channel_ids(data.get("channels")),
         ships_by=data.get("ships_by"),
         minimum_quantity=data.get("minimum_quantity"),
+        sign_in_required=data.get("sign_in_required"),
     )
 
 

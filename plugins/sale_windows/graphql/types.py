@@ -81,6 +81,7 @@ class FlashSale(CountableDjangoObjectType):
             "media_url",
             "ships_by",
             "minimum_quantity",
+            "sign_in_required",
             "settlement",
         ]
 
