@@ -34,9 +34,12 @@ class ChannelPricingPlugin(FlashPlugin):
     def preprocess_order_creation(self, checkout, discounts, previous_value):
         from .member_checkout import checkout_refusal
 
+        # The lines Saleor loaded and makes the order of (the checkout's
+        # prefetched list), not a fresh read: a line changed since then would
+        # be checked but not ordered.
         lines = [
             (line.variant_id, line.variant.product_id, str(line.variant.product))
-            for line in checkout.lines.select_related("variant__product")
+            for line in checkout
         ]
         refusal = checkout_refusal(checkout, lines)
         if refusal:

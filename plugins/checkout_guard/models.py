@@ -28,12 +28,20 @@ class StockHold(models.Model):
 
 class PaymentRescue(models.Model):
     """A payment taken for a checkout whose order could not be created, and
-    what was done about it."""
+    what was done about it. FAILED and RECONCILE rows are staff's to settle:
+    money was (or may have been) taken and is not back."""
 
     VOID = "void"
     REFUND = "refund"
     FAILED = "failed"
-    ACTIONS = [(VOID, "Voided"), (REFUND, "Refunded"), (FAILED, "Could not reverse")]
+    RECONCILE = "reconcile"
+    ACTIONS = [
+        (VOID, "Voided"),
+        (REFUND, "Refunded"),
+        (FAILED, "Could not reverse"),
+        (RECONCILE, "Outcome unknown: reconcile with the gateway"),
+    ]
+    TO_SETTLE = (FAILED, RECONCILE)
 
     payment = models.ForeignKey(
         "payment.Payment", related_name="rescues", on_delete=models.PROTECT

@@ -17,7 +17,9 @@ class CheckoutGuardPlugin(FlashPlugin):
     def preprocess_order_creation(self, checkout, discounts, previous_value=None):
         # Runs inside checkoutComplete's transaction, before payment. Saleor
         # turns InsufficientStock into an INSUFFICIENT_STOCK checkout error.
-        services.hold_checkout(checkout, for_payment=True)
+        # Hold for the lines Saleor loaded (prefetched) and makes the order of,
+        # not a fresh read: the order allocates exactly what is held.
+        services.hold_checkout(checkout, for_payment=True, lines=list(checkout))
         return previous_value
 
     @when_active

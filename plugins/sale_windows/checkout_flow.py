@@ -8,7 +8,7 @@ from typing import Dict, Iterable, List, Mapping, Optional
 from saleor.checkout.models import CheckoutLine
 
 from . import domain, packages, reservations
-from .reservations import CheckoutHold, HoldLost, SaleClosed
+from .reservations import CheckoutHold, FlashUnitsChanged, HoldLost, SaleClosed
 
 
 class HoldsLapsed(Exception):
@@ -80,6 +80,18 @@ def check_holds_before_payment(
         raise PackageIncomplete(missing, package_names, variant_names)
 
 
+def accept_priced_units(checkout) -> Dict[int, int]:
+    """Before payment, after the checks: record the flash units per hold the
+    order is priced for, from the holds the loaded checkout's lines were
+    priced with and the lines the order is made of (Saleor's loaded list).
+    ``sell_holds`` refuses an order that would sell any other units."""
+    from .checkout_pricing import holds_priced_in
+
+    return reservations.accept_flash_units(
+        checkout.token, holds_priced_in(checkout), checkout_units_by_variant(checkout)
+    )
+
+
 def checkout_units_by_variant(lines: Iterable) -> Dict[int, int]:
     """Units per variant of checkout (or order) lines."""
     units: Dict[int, int] = defaultdict(int)
@@ -92,7 +104,9 @@ def checkout_units_by_variant(lines: Iterable) -> Dict[int, int]:
 def sell_holds(order) -> int:
     """In the order's transaction: the checkout's holds become sold units.
 
-    Raises HoldLost when a lapsed hold's units were taken meanwhile. Holds
+    Raises HoldLost when a lapsed hold's units were taken meanwhile, and
+    FlashUnitsChanged when the units differ from those accepted before
+    payment (``accept_priced_units``). Holds
     the order does not use are released; a package's holds are always used in
     full, since check_holds_before_payment refused a checkout whose lines
     (the ones the order is made of) lack part of its package.
@@ -124,10 +138,12 @@ def give_back(order) -> int:
 
 
 __all__ = [
+    "FlashUnitsChanged",
     "HoldLost",
     "HoldsLapsed",
     "PackageIncomplete",
     "SaleClosed",
+    "accept_priced_units",
     "check_holds_before_payment",
     "checkout_units_by_variant",
     "sell_holds",

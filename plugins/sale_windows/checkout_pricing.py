@@ -66,6 +66,12 @@ def _holds_for_pricing(checkout_line) -> List[CheckoutHold]:
     checkout = checkout_line._state.fields_cache.get("checkout")
     if checkout is None:
         return open_holds_of_checkout(checkout_line.checkout_id)
+    return holds_priced_in(checkout)
+
+
+def holds_priced_in(checkout) -> List[CheckoutHold]:
+    """The holds this loaded checkout's lines are priced with (read once per
+    checkout object): what checkoutComplete records as accepted."""
     holds = checkout.__dict__.get("_flash_open_holds")
     if holds is None:
         holds = open_holds_of_checkout(checkout.token)

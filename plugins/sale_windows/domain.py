@@ -142,6 +142,36 @@ def units_to_commit(held: int, ordered: int) -> int:
     return max(min(held, ordered), 0)
 
 
+def flash_units_per_hold(
+    holds: Sequence[Tuple[int, int, int]], ordered_by_variant: Mapping[int, int]
+) -> Dict[int, int]:
+    """Flash units each hold puts into an order: ``holds`` are ``(item_id,
+    variant_id, held units)`` in item order, applied in that order to the
+    ordered units of their variant (as ``flash_line_total`` prices them).
+    Returns item id -> units (0 for a hold the lines do not use)."""
+    left = dict(ordered_by_variant)
+    units: Dict[int, int] = {}
+    for item_id, variant_id, held in holds:
+        used = units_to_commit(held, left.get(variant_id, 0))
+        units[item_id] = used
+        if used:
+            left[variant_id] -= used
+    return units
+
+
+def changed_flash_units(
+    accepted: Mapping[int, int], selling: Mapping[int, int]
+) -> List[int]:
+    """Items whose flash units differ between what the order was priced and
+    paid for (``accepted`` before payment) and what it would sell now."""
+    items = {item for item, units in accepted.items() if units} | {
+        item for item, units in selling.items() if units
+    }
+    return sorted(
+        item for item in items if accepted.get(item, 0) != selling.get(item, 0)
+    )
+
+
 def flash_line_total(
     quantity: int,
     held: Sequence[Tuple[int, Decimal]],

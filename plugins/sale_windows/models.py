@@ -133,6 +133,23 @@ class Reservation(models.Model):
         ]
 
 
+class AcceptedFlashUnits(models.Model):
+    """Flash units a checkout's order was priced and paid for: written when
+    checkoutComplete accepts the checkout, before payment (one row per hold
+    the lines use), compared when the order sells its holds. A difference
+    refuses the order and the payment is reversed; the rows go with the sale.
+    """
+
+    checkout_token = models.UUIDField(db_index=True)
+    item = models.ForeignKey(FlashSaleItem, related_name="+", on_delete=models.CASCADE)
+    units = models.PositiveIntegerField()
+    sale_price_amount = models.DecimalField(max_digits=12, decimal_places=3)
+    accepted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        unique_together = [("checkout_token", "item")]
+
+
 class FlashSaleEvent(models.Model):
     """A sale started, ended or an item sold out; one row per event (the
     unique key makes redelivered Celery tasks harmless)."""

@@ -42,6 +42,7 @@ class SaleWindowsPlugin(FlashPlugin):
         from .checkout_flow import (
             HoldsLapsed,
             PackageIncomplete,
+            accept_priced_units,
             check_holds_before_payment,
             checkout_units_by_variant,
         )
@@ -50,6 +51,7 @@ class SaleWindowsPlugin(FlashPlugin):
             check_holds_before_payment(
                 checkout.token, checkout_units_by_variant(checkout)
             )
+            accept_priced_units(checkout)
         except HoldsLapsed as error:
             raise ValidationError(
                 {
@@ -66,7 +68,7 @@ class SaleWindowsPlugin(FlashPlugin):
 
     @when_active
     def order_created(self, order, previous_value):
-        from .checkout_flow import HoldLost, SaleClosed, sell_holds
+        from .checkout_flow import FlashUnitsChanged, HoldLost, SaleClosed, sell_holds
 
         try:
             sell_holds(order)
@@ -77,6 +79,18 @@ class SaleWindowsPlugin(FlashPlugin):
                         f"The flash sale of {error} ended (or was cancelled) "
                         "before the order was placed; its units no longer sell.",
                         code=CheckoutErrorCode.INSUFFICIENT_STOCK,
+                    )
+                }
+            ) from error
+        except FlashUnitsChanged as error:
+            # Saleor's code: this runs inside Saleor's checkoutComplete. The
+            # order rolls back and the checkout guard reverses the payment.
+            raise ValidationError(
+                {
+                    "lines": ValidationError(
+                        f"Your flash-sale holds on {error} changed after the "
+                        "checkout was priced and paid; the order was not placed.",
+                        code=CheckoutErrorCode.INVALID,
                     )
                 }
             ) from error

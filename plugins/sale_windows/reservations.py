@@ -25,7 +25,7 @@ from django.db.models import F
 
 from . import domain, gate, hold_policy
 from .domain import Refusal, ReservationState
-from .models import FlashSaleItem, Reservation
+from .models import AcceptedFlashUnits, FlashSaleItem, Reservation
 
 HELD = ReservationState.HELD.value
 EXPIRED = ReservationState.EXPIRED.value
@@ -100,14 +100,26 @@ def lock_item(item_id: int) -> Optional[LockedItem]:
     return LockedItem(*row) if row else None
 
 
-def _expire_lapsed(item: LockedItem) -> None:
-    """Lazy cleanup: holds past their expiry give their units back now."""
+def _not_completing(column: str) -> str:
+    from plugins.checkout_guard.services import not_completing_sql
+
+    return not_completing_sql(column)
+
+
+def _expire_lapsed(item: LockedItem, cutoff: Optional[datetime] = None) -> int:
+    """Holds past their expiry give their units back now (lazily, and from
+    the sweep). Not the holds of a checkout being completed (the checkout
+    guard's per-checkout lock; tried, never waited for): that order sells
+    exactly the holds it was priced and paid for, and they count against the
+    cap until it does."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {RESERVATION_TABLE} SET state = %s "
-            "WHERE item_id = %s AND state = %s AND expires_at <= %s",
-            [EXPIRED, item.item_id, HELD, item.now],
+            "WHERE item_id = %s AND state = %s AND expires_at <= %s "
+            f"AND {_not_completing('checkout_token')}",
+            [EXPIRED, item.item_id, HELD, cutoff or item.now],
         )
+        return cursor.rowcount
 
 
 @dataclass(frozen=True)
@@ -462,10 +474,7 @@ def expire_lapsed_holds(now: Optional[datetime] = None) -> int:
             item = lock_item(item_id)
             if item is None:
                 continue
-            cutoff = now or item.now
-            expired += Reservation.objects.filter(
-                item_id=item_id, state=HELD, expires_at__lte=cutoff
-            ).update(state=EXPIRED)
+            expired += _expire_lapsed(item, now)
             publish_on_commit([gate_state(item)])
     return expired
 
@@ -562,26 +571,82 @@ class SaleClosed(HoldLost):
     its holds do not sell."""
 
 
+class FlashUnitsChanged(Exception):
+    """The flash units an order would sell differ from those it was priced
+    and paid for (accepted before payment)."""
+
+    def __init__(self, names: List[str]):
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+def accept_flash_units(
+    checkout_token, holds: List[CheckoutHold], ordered_by_variant: Dict[int, int]
+) -> Dict[int, int]:
+    """Record the flash units the order is priced for (before payment):
+    ``holds`` are the ones its lines were priced with, ``ordered_by_variant``
+    the lines it is made of. Replaces an earlier attempt's record."""
+    units = domain.flash_units_per_hold(
+        [(hold.item_id, hold.variant_id, hold.quantity) for hold in holds],
+        ordered_by_variant,
+    )
+    prices = {hold.item_id: hold.sale_price_amount for hold in holds}
+    AcceptedFlashUnits.objects.filter(checkout_token=checkout_token).delete()
+    AcceptedFlashUnits.objects.bulk_create(
+        AcceptedFlashUnits(
+            checkout_token=checkout_token,
+            item_id=item_id,
+            units=used,
+            sale_price_amount=prices[item_id],
+        )
+        for item_id, used in units.items()
+        if used
+    )
+    return {item_id: used for item_id, used in units.items() if used}
+
+
 def sell_holds_for_order(
     order_id: int, checkout_token, ordered_by_variant: Dict[int, int]
 ) -> int:
     """Turn a checkout's holds into sold units of an order; return units sold.
 
-    Runs inside the order's transaction (Saleor's ``create_order``). Holds the
-    order does not use (line removed or smaller) are released. A hold that
+    Runs inside the order's transaction (Saleor's ``create_order``). The
+    units sold per hold must be exactly those accepted before payment
+    (``accept_flash_units``), else FlashUnitsChanged is raised and the order
+    rolls back. Holds the order does not use are released. A hold that
     lapsed after the pre-payment check is still sold when the cap has room;
     otherwise HoldLost is raised and the order rolls back.
     """
     sold_units = 0
     states = []
     holds = open_holds_of_checkout(checkout_token)
-    remaining_by_variant = dict(ordered_by_variant)
+    selling = domain.flash_units_per_hold(
+        [(hold.item_id, hold.variant_id, hold.quantity) for hold in holds],
+        ordered_by_variant,
+    )
+    accepted = dict(
+        AcceptedFlashUnits.objects.filter(checkout_token=checkout_token).values_list(
+            "item_id", "units"
+        )
+    )
+    changed = domain.changed_flash_units(accepted, selling)
+    if changed:
+        names = dict(
+            FlashSaleItem.objects.filter(pk__in=changed)
+            .select_related("variant")
+            .values_list("pk", "variant__name")
+        )
+        raise FlashUnitsChanged([names.get(item) or str(item) for item in changed])
     for hold in holds:  # item order = lock order
         item = lock_item(hold.item_id)
         reservation = Reservation.objects.get(pk=hold.reservation_id)
-        units = domain.units_to_commit(
-            reservation.quantity, remaining_by_variant.get(hold.variant_id, 0)
-        )
+        units = selling.get(hold.item_id, 0)
+        if reservation.quantity != hold.quantity or reservation.state not in (
+            HELD,
+            EXPIRED,
+        ):
+            # Changed after it was read: the lock order forbids that.
+            raise FlashUnitsChanged([hold.variant_name])
         if units and (item.cancelled or item.now >= item.ends_at):
             raise SaleClosed(hold.variant_name)
         if units and reservation.state == EXPIRED:
@@ -595,7 +660,6 @@ def sell_holds_for_order(
             ):
                 raise HoldLost(hold.variant_name)
         if units:
-            remaining_by_variant[hold.variant_id] -= units
             reservation.state = COMMITTED
             reservation.quantity = units
             reservation.order_id = order_id
@@ -608,6 +672,7 @@ def sell_holds_for_order(
         states.append(
             gate_state(item, [reservation.customer_key], [reservation.checkout_token])
         )
+    AcceptedFlashUnits.objects.filter(checkout_token=checkout_token).delete()
     publish_on_commit(states)
     return sold_units
 

@@ -8,10 +8,12 @@ gate (SOLD_OUT / LIMIT_EXCEEDED, no PostgreSQL), the checkout and channel
 from __future__ import annotations
 
 import uuid
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import List, Optional
 
 from saleor.checkout.models import Checkout
+
+from plugins.core.database_lane import express
 
 from . import hold_policy, reservations
 from .channel_access import customer_may_buy_in_sale
@@ -49,6 +51,31 @@ def resolve_buyer(checkout_token: uuid.UUID, user) -> Buyer:
     if signed_in:
         return Buyer(_customer_key_of(user), str(checkout.token), user.pk)
     return Buyer(normalised_email(checkout.email or ""), str(checkout.token), None)
+
+
+@contextmanager
+def checkout_kept_still(checkout_token: uuid.UUID):
+    """Hold the checkout's completion lock (the checkout guard's) for the
+    block: a running checkoutComplete of the checkout finishes first and a
+    new one waits, so its order sells exactly the holds it was priced and
+    paid for. Every change of an existing checkout's holds runs in it.
+
+    Tried in the express lane; waited for outside it, so that a buyer
+    reserving on a checkout being paid does not stall the process's other
+    hold decisions. Re-entrant within one connection.
+    """
+    from plugins.checkout_guard.services import completion_lock
+
+    lock = completion_lock(checkout_token)
+    with express():
+        taken = lock.try_acquire()
+    if not taken:
+        lock.acquire()
+    try:
+        yield
+    finally:
+        with express():
+            lock.release()
 
 
 def admit(item_id: int, quantity: int, checkout_token: str, customer_key: str):
@@ -89,7 +116,8 @@ def reserve_for_checkout(
     Raises ReservationError with a FlashSaleErrorCode value.
     """
     admit(item_id, quantity, str(checkout_token), _customer_key_of(user))
-    return _hold(item_id, quantity, resolve_buyer(checkout_token, user))
+    with checkout_kept_still(checkout_token), express():
+        return _hold(item_id, quantity, resolve_buyer(checkout_token, user))
 
 
 def reserve_for_new_checkout(
@@ -164,24 +192,25 @@ def reserve_package_for_checkout(
     sale_id: int, quantity: int, checkout_token: uuid.UUID, user=None
 ) -> List[Reservation]:
     """Hold ``quantity`` of every item of a package sale, all or nothing."""
-    for item_id in FlashSaleItem.objects.filter(sale_id=sale_id).values_list(
-        "pk", flat=True
-    ):
-        admit(item_id, quantity, str(checkout_token), _customer_key_of(user))
-    buyer = resolve_buyer(checkout_token, user)
-    first_item = (
-        FlashSaleItem.objects.filter(sale_id=sale_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    refusal = first_item and hold_policy.sign_in_refusal(first_item, buyer.user_id)
-    if refusal:
-        raise ReservationError(*refusal)
-    if first_item and not customer_may_buy_in_sale(first_item, buyer.user_id):
-        raise ReservationError(
-            "not_in_channel", "This flash sale is not offered in your channel."
+    with express():
+        item_ids = list(
+            FlashSaleItem.objects.filter(sale_id=sale_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
-    return reserve_package(sale_id, quantity, buyer)
+    for item_id in item_ids:
+        admit(item_id, quantity, str(checkout_token), _customer_key_of(user))
+    with checkout_kept_still(checkout_token), express():
+        buyer = resolve_buyer(checkout_token, user)
+        first_item = item_ids[0] if item_ids else None
+        refusal = first_item and hold_policy.sign_in_refusal(first_item, buyer.user_id)
+        if refusal:
+            raise ReservationError(*refusal)
+        if first_item and not customer_may_buy_in_sale(first_item, buyer.user_id):
+            raise ReservationError(
+                "not_in_channel", "This flash sale is not offered in your channel."
+            )
+        return reserve_package(sale_id, quantity, buyer)
 
 
 def release_hold(reservation_token: uuid.UUID) -> Reservation:

@@ -9,9 +9,11 @@ order could not be created is reversed and reported as a typed error.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from saleor.checkout.error_codes import CheckoutErrorCode
 from saleor.core.exceptions import InsufficientStock
 from saleor.graphql.checkout import mutations as saleor_checkout
@@ -56,6 +58,22 @@ def _early_hold_allowed(request) -> bool:
     return rate_limit.allow("cart-hold", rate_limit.client_address(request), limit)
 
 
+@contextmanager
+def _not_while_completing(info, checkout_id):
+    """Line changes wait for a running checkoutComplete of the checkout (and
+    a new one waits for them): Saleor makes the order of the lines it loaded
+    at the start, so lines changed meanwhile would be held but not ordered."""
+    if not services.guard_active(info.context.plugins):
+        yield
+        return
+    checkout_token = uuid_or_none(checkout_id, "Checkout")
+    if checkout_token is None:
+        yield  # Saleor answers a bad id itself
+        return
+    with services.while_not_completing(checkout_token):
+        yield
+
+
 def _with_line_holds(info, save, hold_when=lambda response: True):
     """Run Saleor's mutation and hold its checkout's units in one transaction,
     so a checkout that cannot hold them is rolled back, not left half-saved."""
@@ -94,12 +112,13 @@ class CheckoutLinesAdd(saleor_checkout.CheckoutLinesAdd):
 
     @classmethod
     def perform_mutation(cls, root, info, checkout_id, lines, replace=False):
-        return _with_line_holds(
-            info,
-            lambda: super(CheckoutLinesAdd, cls).perform_mutation(
-                root, info, checkout_id, lines, replace=replace
-            ),
-        )
+        with _not_while_completing(info, checkout_id):
+            return _with_line_holds(
+                info,
+                lambda: super(CheckoutLinesAdd, cls).perform_mutation(
+                    root, info, checkout_id, lines, replace=replace
+                ),
+            )
 
 
 class CheckoutLinesUpdate(CheckoutLinesAdd):
@@ -125,12 +144,13 @@ class CheckoutLineDelete(saleor_checkout.CheckoutLineDelete):
 
     @classmethod
     def perform_mutation(cls, root, info, checkout_id, line_id):
-        return _with_line_holds(
-            info,
-            lambda: super(CheckoutLineDelete, cls).perform_mutation(
-                root, info, checkout_id, line_id
-            ),
-        )
+        with _not_while_completing(info, checkout_id):
+            return _with_line_holds(
+                info,
+                lambda: super(CheckoutLineDelete, cls).perform_mutation(
+                    root, info, checkout_id, line_id
+                ),
+            )
 
 
 class CheckoutComplete(saleor_checkout.CheckoutComplete):
@@ -153,27 +173,56 @@ class CheckoutComplete(saleor_checkout.CheckoutComplete):
         if checkout_token is None:
             return complete()  # Saleor answers a bad id itself
         with rescue.checkout_lock(checkout_token):
+            started = timezone.now()
             try:
                 return complete()
             except Exception as error:
-                rescued = services.order_failed(checkout_token, repr(error))
-                if not rescued:
-                    if isinstance(error, ValidationError):
-                        raise
-                    logger.exception("checkoutComplete failed; no payment was taken")
-                    raise ValidationError(
-                        "The order could not be placed; nothing was charged.",
-                        code=CheckoutErrorCode.GRAPHQL_ERROR,
-                    ) from error
-                raise ValidationError(
-                    _rescued_message(error, rescued), code=_code(error)
-                ) from error
+                failure = services.order_failed(checkout_token, repr(error), started)
+                raise _failure_error(error, failure) from error
+
+
+def _failure_error(error, failure) -> ValidationError:
+    """The buyer's error after a failed complete, telling what is known about
+    their money (from the payment's transactions), never more."""
+    if failure.rescued:
+        return ValidationError(
+            _rescued_message(error, failure.rescued), code=_code(error)
+        )
+    if failure.unknown:
+        return ValidationError(
+            "The order could not be placed, and the payment provider did not "
+            "confirm whether your payment was taken. It is recorded for our "
+            "staff to check with the provider; any charge will be refunded.",
+            code=CheckoutErrorCode.PAYMENT_ERROR,
+        )
+    if isinstance(error, ValidationError):
+        return error
+    if failure.gateway_called:
+        logger.exception("checkoutComplete failed; the gateway took no payment")
+        return ValidationError(
+            "The order could not be placed; the payment provider reported that "
+            "no payment was taken.",
+            code=CheckoutErrorCode.PAYMENT_ERROR,
+        )
+    logger.exception("checkoutComplete failed before any payment was attempted")
+    return ValidationError(
+        "The order could not be placed; no payment was attempted, nothing was charged.",
+        code=CheckoutErrorCode.GRAPHQL_ERROR,
+    )
 
 
 def _code(error) -> CheckoutErrorCode:
     if isinstance(error, InsufficientStock):
         return CheckoutErrorCode.INSUFFICIENT_STOCK
     return CheckoutErrorCode.PAYMENT_ERROR
+
+
+def _cause(error) -> str:
+    if isinstance(error, InsufficientStock):
+        return f"Insufficient product stock: {error.item}"
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages).rstrip(".")
+    return "The order could not be placed"
 
 
 def _rescued_message(error, rescued) -> str:
@@ -183,9 +232,4 @@ def _rescued_message(error, rescued) -> str:
         "failed": "could not be reversed automatically; our staff will refund it",
     }
     outcome = ", ".join(sorted({done[r.action] for r in rescued}))
-    cause = (
-        f"Insufficient product stock: {error.item}"
-        if isinstance(error, InsufficientStock)
-        else "The order could not be placed"
-    )
-    return f"{cause}. Your payment was {outcome}."
+    return f"{_cause(error)}. Your payment was {outcome}."

@@ -18,7 +18,8 @@ one Redis call and no PostgreSQL at all:
 
 A signed-in customer who already has an active checkout gets the hold on that
 checkout (checkoutCreate would return it too) and its line raised to the held
-quantity.
+quantity, both under that checkout's completion lock (the checkout guard's):
+a checkoutComplete of it runs before or after, never in between.
 """
 
 from __future__ import annotations
@@ -184,19 +185,23 @@ def with_held_line(data, variant_id: int, quantity: int) -> dict:
 
 
 def _into_existing(info, item_id, variant_id, quantity, checkout):
+    """The hold and the line change together, under the checkout's completion
+    lock: a checkoutComplete of this checkout runs before or after, never
+    between (its order would sell other holds than it was priced for)."""
     user = info.context.user
-    with express():
-        before = storefront.held_quantity(item_id, checkout.token)
+    with storefront.checkout_kept_still(checkout.token):
+        with express():
+            before = storefront.held_quantity(item_id, checkout.token)
         reservation = storefront.reserve_for_checkout(
             item_id, quantity, checkout.token, user
         )
-    restore = partial(_restore_hold, item_id, checkout, before, reservation, user)
-    with _undone_on_failure(restore):
-        with transaction.atomic():
-            line = checkout.lines.filter(variant_id=variant_id).first()
-            if line is None or line.quantity < quantity:
-                _set_line(checkout, variant_id, quantity)
-                hold_lines(info, checkout)
+        restore = partial(_restore_hold, item_id, checkout, before, reservation, user)
+        with _undone_on_failure(restore):
+            with transaction.atomic():
+                line = checkout.lines.filter(variant_id=variant_id).first()
+                if line is None or line.quantity < quantity:
+                    _set_line(checkout, variant_id, quantity)
+                    hold_lines(info, checkout)
     return reservation, checkout
 
 

@@ -7,7 +7,6 @@ from saleor.graphql.checkout.mutations import CheckoutCreateInput
 from saleor.graphql.checkout.types import Checkout
 from saleor.graphql.core.mutations import BaseMutation
 
-from plugins.core.database_lane import express
 from plugins.core.global_ids import decode_int, decode_uuid
 from plugins.core.rate_limit import client_address
 
@@ -103,10 +102,9 @@ class FlashSaleReserve(BaseMutation):
                 )
                 return FlashSaleReserve(reservation=reservation, checkout=held_in)
             token = decode_uuid(checkout_id, "Checkout", "checkout_id")
-            with express():
-                reservation = storefront.reserve_for_checkout(
-                    item_pk, quantity, token, info.context.user
-                )
+            reservation = storefront.reserve_for_checkout(
+                item_pk, quantity, token, info.context.user
+            )
         except ReservationError as error:
             field = "quantity" if error.code != "not_found" else "item_id"
             raise as_validation_error(error, field) from error
@@ -140,10 +138,9 @@ class FlashSaleReservePackage(BaseMutation):
         token = decode_uuid(checkout_id, "Checkout", "checkout_id")
         refuse_over_rate(info)
         try:
-            with express():
-                held = storefront.reserve_package_for_checkout(
-                    sale_pk, quantity, token, info.context.user
-                )
+            held = storefront.reserve_package_for_checkout(
+                sale_pk, quantity, token, info.context.user
+            )
         except ReservationError as error:
             field = "quantity" if error.code != "not_found" else "sale_id"
             raise as_validation_error(error, field) from error
