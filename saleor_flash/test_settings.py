@@ -11,11 +11,13 @@ from .settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Test-only plugins (tests/fault_plugin.py): a failure after payment, and a
-# payment gateway whose refunds fail or hang.
+# Test-only plugins (tests/fault_plugin.py): a failure after payment, a
+# payment gateway whose refunds fail or hang, and one that can stall or break
+# inside the payment call (in-process tests).
 PLUGINS = PLUGINS + [  # noqa: F405
     "tests.fault_plugin.FailAfterPaymentPlugin",
     "tests.fault_plugin.FlakyRefundsGatewayPlugin",
+    "tests.fault_plugin.SlowGatewayPlugin",
 ]
 
 # Every test client (and herd) comes from 127.0.0.1: per-address brakes are

@@ -72,3 +72,53 @@ class FlakyRefundsGatewayPlugin(BasePlugin):
         if not self.active:
             return previous_value
         return self._reverse(payment_information, void)
+
+
+# --- a payment gateway that can stall or break (in-process tests only) -------
+
+import threading  # noqa: E402
+
+from saleor.payment.gateways.dummy.plugin import DummyGatewayPlugin  # noqa: E402
+
+SLOW_GATEWAY = "tests.slow_gateway"
+STALL = "stall"  # payment token: wait in the gateway call until released
+RAISE_AFTER_CAPTURE = "raise-after-capture"  # token: "capture", then raise
+
+
+class GatewayWindow:
+    """Opens a window inside the gateway call: ``entered`` is set when a
+    payment with the STALL token reaches the gateway; it proceeds (as the
+    dummy gateway) once ``proceed`` is set."""
+
+    entered = threading.Event()
+    proceed = threading.Event()
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.entered.clear()
+        cls.proceed.clear()
+
+
+class GatewayFailedAfterCapture(RuntimeError):
+    pass
+
+
+class SlowGatewayPlugin(DummyGatewayPlugin):
+    """Saleor's dummy gateway under its own id, with two faults chosen by the
+    payment token: STALL holds the call open (GatewayWindow), and
+    RAISE_AFTER_CAPTURE raises as a real gateway does when it fails after the
+    provider took the money (Saleor then records a failed transaction with
+    no gateway response)."""
+
+    PLUGIN_ID = SLOW_GATEWAY
+    PLUGIN_NAME = "Test: slow gateway"
+
+    def process_payment(self, payment_information, previous_value):
+        token = payment_information.token
+        if token == STALL:
+            GatewayWindow.entered.set()
+            if not GatewayWindow.proceed.wait(30):
+                raise GatewayFailedAfterCapture("the test never released the gateway")
+        if token == RAISE_AFTER_CAPTURE:
+            raise GatewayFailedAfterCapture("provider captured, then the call broke")
+        return super().process_payment(payment_information, previous_value)

@@ -1,0 +1,50 @@
+"""GraphQL through Django's test client, in this process (no server): for
+races where a test must hold a window open inside a request (the slow test
+gateway in tests/fault_plugin.py). Each thread uses its own client and
+database connection; threads close their connection when done."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Callable, Dict, Optional
+
+from django.db import connections
+from django.test import Client
+
+
+def gql(query: str, variables: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    response = Client().post(
+        "/graphql/",
+        data=json.dumps({"query": query, "variables": variables or {}}),
+        content_type="application/json",
+    )
+    return response.json()
+
+
+class InThread:
+    """Run ``call`` in a thread on its own connection; ``result`` or
+    ``error`` once done."""
+
+    def __init__(self, call: Callable[[], Any]):
+        self.result: Any = None
+        self.error: Optional[BaseException] = None
+        self.done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(call,), daemon=True)
+        self._thread.start()
+
+    def _run(self, call):
+        try:
+            self.result = call()
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            self.error = error
+        finally:
+            connections.close_all()
+            self.done.set()
+
+    def join(self, timeout: float = 30) -> Any:
+        self._thread.join(timeout)
+        assert self.done.is_set(), "the thread did not finish"
+        if self.error is not None:
+            raise self.error
+        return self.result
