@@ -27,7 +27,6 @@ from tests.in_process import InThread, gql
 from tests.storefront import (
     ADDRESS,
     CHECKOUT_CREATE,
-    COMPLETE,
     PAYMENT_CREATE,
     SHIPPING_UPDATE,
 )
@@ -106,7 +105,9 @@ def checkout_holding(item, units: int, email: str):
     reserve(item, checkout["id"], units, expect_ok=True)
     method = checkout["availableShippingMethods"][0]["id"]
     total = ok(
-        gql(SHIPPING_UPDATE, {"checkoutId": checkout["id"], "shippingMethodId": method}),
+        gql(
+            SHIPPING_UPDATE, {"checkoutId": checkout["id"], "shippingMethodId": method}
+        ),
         "checkoutShippingMethodUpdate",
     )["checkout"]["totalPrice"]["gross"]["amount"]
     ok(
@@ -125,7 +126,11 @@ def checkout_holding(item, units: int, email: str):
 def reserve(item, checkout_id, units, expect_ok=False):
     answer = gql(
         RESERVE,
-        {"item": global_id("FlashSaleItem", item.pk), "qty": units, "checkout": checkout_id},
+        {
+            "item": global_id("FlashSaleItem", item.pk),
+            "qty": units,
+            "checkout": checkout_id,
+        },
     )
     if expect_ok:
         return ok(answer, "flashSaleReserve")
@@ -158,13 +163,13 @@ def test_a_reserve_during_payment_waits_and_the_order_sells_what_it_was_priced_f
     order = ok(completing.join(), "checkoutComplete")["order"]
     answer = reserving.join()
 
-    assert not lowered, "the hold changed while the checkout was being paid"
-    assert [error["code"] for error in answer["flashSaleErrors"]] == ["NOT_FOUND"]
+    item.refresh_from_db()
     sold = Reservation.objects.filter(checkout_token=token, state="committed")
     assert sum(hold.quantity for hold in sold) == 3
-    assert not Reservation.objects.filter(checkout_token=token, state="held").exists()
-    item.refresh_from_db()
     assert item.sold == 3
+    assert not Reservation.objects.filter(checkout_token=token, state="held").exists()
+    assert not lowered, "the hold changed while the checkout was being paid"
+    assert [error["code"] for error in answer["flashSaleErrors"]] == ["NOT_FOUND"]
     (line,) = order["lines"]
     assert line["quantity"] == 3
     assert Decimal(str(line["unitPrice"]["gross"]["amount"])) == item.sale_price_amount
