@@ -203,8 +203,9 @@ import dataclasses  # noqa: E402
 from plugins.sale_windows.domain import (  # noqa: E402
     CheckoutHoldUnits,
     PackageMember,
+    changed_flash_units,
+    flash_units_per_hold,
     missing_package_units,
-    units_to_commit,
 )
 
 
@@ -274,13 +275,13 @@ def package_checkouts(draw):
 def sell_in_item_order(holds, lines):
     """What reservations.sell_holds_for_order commits per hold: holds in item
     order take units_to_commit from the lines of their variant."""
-    left = dict(lines)
-    sold = {}
-    for hold in sorted(holds, key=lambda hold: hold.item_id):
-        units = units_to_commit(hold.quantity, left.get(hold.variant_id, 0))
-        left[hold.variant_id] = left.get(hold.variant_id, 0) - units
-        sold[hold.item_id] = units
-    return sold
+    return flash_units_per_hold(
+        [
+            (hold.item_id, hold.variant_id, hold.quantity)
+            for hold in sorted(holds, key=lambda hold: hold.item_id)
+        ],
+        lines,
+    )
 
 
 @given(case=package_checkouts())
@@ -315,3 +316,16 @@ def test_missing_units_are_really_missing_and_adding_them_completes(case):
     assert not missing_package_units(holds, members, topped_up)
     if not held_packages:
         assert not missing
+
+
+def test_flash_units_per_hold_takes_holds_in_order_up_to_the_ordered_units():
+    holds = [(1, 10, 2), (2, 10, 3), (3, 20, 1)]
+    assert flash_units_per_hold(holds, {10: 4}) == {1: 2, 2: 2, 3: 0}
+    assert flash_units_per_hold(holds, {10: 9, 20: 1}) == {1: 2, 2: 3, 3: 1}
+
+
+def test_changed_flash_units_names_every_item_that_differs():
+    assert changed_flash_units({1: 3}, {1: 3, 2: 0}) == []
+    assert changed_flash_units({1: 3}, {1: 1}) == [1]  # a hold lowered in payment
+    assert changed_flash_units({}, {2: 1}) == [2]  # a hold added after acceptance
+    assert changed_flash_units({1: 2, 2: 1}, {1: 2}) == [2]  # a hold released

@@ -7,6 +7,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
@@ -176,7 +177,10 @@ def test_the_limit_counts_committed_units_of_earlier_orders():
     email = "repeat@example.com"
     first = make_checkout(email=email)
     reserve(item, first, quantity=2)
-    reservations.sell_holds_for_order(None, first.token, {item.variant_id: 2})
+    ordered = {item.variant_id: 2}
+    holds = reservations.open_holds_of_checkout(first.token)
+    reservations.accept_flash_units(first.token, holds, ordered)  # before payment
+    reservations.sell_holds_for_order(None, first.token, ordered)
     item.refresh_from_db()
     assert item.sold == 2
     assert code_of(lambda: reserve(item, make_checkout(email=email))) == (
@@ -370,3 +374,145 @@ def test_a_release_waits_for_a_running_checkout_complete():
     assert outcome["state"] == "committed"
     assert outcome["released"] >= outcome["let_go"]
     assert Reservation.objects.get(pk=hold.pk).state == "committed"
+
+
+def _while_completing(checkout_token, body):
+    """Play checkoutComplete in another thread (its own connection): hold the
+    checkout's completion lock until ``body`` (run in this thread) returns."""
+    from plugins.checkout_guard.rescue import checkout_lock
+
+    locked, finish = threading.Event(), threading.Event()
+
+    def complete():
+        try:
+            with checkout_lock(checkout_token):
+                locked.set()
+                finish.wait(10)
+        finally:
+            connections.close_all()
+
+    completer = threading.Thread(target=complete)
+    completer.start()
+    assert locked.wait(10)
+    try:
+        return body()
+    finally:
+        finish.set()
+        completer.join(10)
+
+
+def _waits_for_the_complete(checkout_token, call):
+    """``call`` in a thread must not finish while the complete runs; returns
+    its outcome (a code) once the complete let go."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["code"] = code_of(call)
+        finally:
+            connections.close_all()
+
+    def body():
+        caller = threading.Thread(target=run)
+        caller.start()
+        time.sleep(0.5)
+        assert "code" not in outcome, "it did not wait for the running complete"
+        return caller
+
+    caller = _while_completing(checkout_token, body)
+    caller.join(10)
+    return outcome["code"]
+
+
+def test_a_reserve_on_a_checkout_being_completed_waits():
+    """#10 item 1: flashSaleReserve(checkoutId) cannot change a hold while
+    the checkout is completed (between payment and the order)."""
+    item = make_item(cap=5)
+    checkout = make_checkout()
+    hold = reserve(item, checkout, quantity=3)
+    code = _waits_for_the_complete(
+        checkout.token, lambda: reserve(item, checkout, quantity=1)
+    )
+    assert code == "ok"  # then it goes through (the complete sold nothing here)
+    hold.refresh_from_db()
+    assert hold.quantity == 1
+
+
+def test_a_package_reserve_on_a_checkout_being_completed_waits():
+    from .factories import make_package_sale
+
+    sale, items = make_package_sale(
+        [make_variant(), make_variant()],
+        caps=[5, 5],
+        sale_prices=[Decimal("5.00"), Decimal("6.00")],
+    )
+    checkout = make_checkout()
+    code = _waits_for_the_complete(
+        checkout.token,
+        lambda: storefront.reserve_package_for_checkout(sale.pk, 1, checkout.token),
+    )
+    assert code == "ok"
+    assert Reservation.objects.filter(checkout_token=checkout.token).count() == 2
+
+
+def test_expiry_skips_the_holds_of_a_checkout_being_completed(settings):
+    """A lapsed hold of a checkout being completed is neither swept nor
+    lazily expired by another buyer's reserve: the running order sells
+    exactly what it was priced for, and the units count until it does."""
+    settings.FLASH_RESERVATION_TTL_SECONDS = 1
+    item = make_item(cap=1)
+    completing = make_checkout()
+    hold = reserve(item, completing)
+    time.sleep(1.2)
+
+    def others_try():
+        swept = reservations.expire_lapsed_holds()
+        other = code_of(lambda: reserve(item, make_checkout()))
+        return swept, other
+
+    results = {}
+
+    def body():
+        def run():
+            try:
+                results["value"] = others_try()
+            finally:
+                connections.close_all()
+
+        other = threading.Thread(target=run)
+        other.start()
+        other.join(10)
+
+    _while_completing(completing.token, body)
+    hold.refresh_from_db()
+    assert results["value"][1] == "sold_out"
+    assert hold.state == "held"
+    reservations.expire_lapsed_holds()  # the complete is over: now it lapses
+    hold.refresh_from_db()
+    assert hold.state == "expired"
+
+
+@pytest.mark.parametrize(
+    "item_pk", ["not-a-number", "99999999999", "0"], ids=["text", "too-big", "zero"]
+)
+def test_a_bad_item_id_on_flash_sale_reserve_is_a_typed_error(item_pk):
+    """Low item of #10: was an untyped top-level error (int() of the id, or
+    an integer out of PostgreSQL's range)."""
+    import graphene
+
+    from tests.in_process import gql
+
+    checkout = make_checkout()
+    answer = gql(
+        """mutation($item: ID!, $checkout: ID!) {
+          flashSaleReserve(itemId: $item, quantity: 1, checkoutId: $checkout) {
+            flashSaleErrors { field code } } }""",
+        {
+            "item": graphene.Node.to_global_id("FlashSaleItem", item_pk),
+            "checkout": graphene.Node.to_global_id("Checkout", checkout.token),
+        },
+    )
+    assert "errors" not in answer, answer
+    assert answer["data"]["flashSaleReserve"]["flashSaleErrors"] == [
+        {"field": "itemId", "code": "NOT_FOUND"}
+    ]
