@@ -122,3 +122,31 @@ def test_signed_in_non_members_and_anonymous_keep_saleors_price(demo):
         line = checkout_line(user)
         total = get_plugins_manager().calculate_checkout_line_total(line, [])
         assert total.gross.amount == line.variant.get_price([]).amount * 3
+
+
+def test_the_pool_check_before_payment_reads_the_lines_that_will_be_ordered(demo):
+    """#10 item 7: checkoutComplete makes the order of the lines it loaded
+    first; the channel's pool check must refuse those, not a fresh read in
+    which the outside line was already deleted."""
+    from django.core.exceptions import ValidationError
+
+    from plugins.channel_pricing.plugin import ChannelPricingPlugin
+
+    user, channel = member_user("wellness-app", "loaded-lines")
+    variants = list(ProductVariant.objects.all())
+    quotes = pricing.quotes_for_variants(
+        channel, [(variant.pk, variant.product_id) for variant in variants]
+    )
+    outside = next(variant for variant in variants if variant.pk not in quotes)
+    inside = ProductVariant.objects.get(sku=SKU)
+    checkout = Checkout.objects.create(user=user, email="m@example.com")
+    CheckoutLine.objects.create(checkout=checkout, variant=inside, quantity=1)
+    CheckoutLine.objects.create(checkout=checkout, variant=outside, quantity=1)
+    loaded = Checkout.objects.prefetch_related("lines").get(pk=checkout.pk)
+    list(loaded)  # what checkoutComplete holds: lines loaded at its start
+    CheckoutLine.objects.filter(checkout=checkout, variant=outside).delete()
+
+    plugin = ChannelPricingPlugin(configuration=[], active=True)
+    with pytest.raises(ValidationError) as refused:
+        plugin.preprocess_order_creation(loaded, [], previous_value=None)
+    assert "Not available in" in str(refused.value)
