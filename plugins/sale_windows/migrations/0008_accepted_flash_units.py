@@ -8,7 +8,7 @@ import django.utils.timezone
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sale_windows', '0006_sold_out_event_per_order'),
+        ('sale_windows', '0007_hoarding_brakes'),
     ]
 
     operations = [
