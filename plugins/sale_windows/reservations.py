@@ -605,6 +605,17 @@ def accept_flash_units(
     return {item_id: used for item_id, used in units.items() if used}
 
 
+def forget_stale_acceptances(older_than: timedelta = timedelta(days=1)) -> int:
+    """Housekeeping: acceptances of checkouts that never got their order (a
+    failed payment, an abandoned retry) matter only during that complete."""
+    from django.db.models.functions import Now
+
+    deleted, _ = AcceptedFlashUnits.objects.filter(
+        accepted_at__lt=Now() - older_than
+    ).delete()
+    return deleted
+
+
 def sell_holds_for_order(
     order_id: int, checkout_token, ordered_by_variant: Dict[int, int]
 ) -> int:

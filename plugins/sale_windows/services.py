@@ -75,8 +75,9 @@ def expire_reservations(now: Optional[datetime] = None) -> int:
     Units come back by themselves (``reserved`` only counts HELD rows); each
     item is handled under its row lock so the Redis gate learns it too.
     """
-    from .reservations import expire_lapsed_holds
+    from .reservations import expire_lapsed_holds, forget_stale_acceptances
 
+    forget_stale_acceptances()
     return expire_lapsed_holds(now)
 
 
