@@ -516,3 +516,31 @@ def test_a_bad_item_id_on_flash_sale_reserve_is_a_typed_error(item_pk):
     assert answer["data"]["flashSaleReserve"]["flashSaleErrors"] == [
         {"field": "itemId", "code": "NOT_FOUND"}
     ]
+
+
+def test_the_sweep_forgets_acceptances_of_checkouts_that_never_got_an_order():
+    import uuid as uuid_module
+
+    from django.utils import timezone
+
+    from plugins.sale_windows.models import AcceptedFlashUnits
+    from plugins.sale_windows.services import expire_reservations
+
+    item = make_item(cap=5)
+    old, fresh = uuid_module.uuid4(), uuid_module.uuid4()
+    for token, age in ((old, timedelta(days=2)), (fresh, timedelta(minutes=5))):
+        AcceptedFlashUnits.objects.create(
+            checkout_token=token,
+            item=item,
+            units=1,
+            sale_price_amount=item.sale_price_amount,
+            accepted_at=timezone.now() - age,
+        )
+    expire_reservations()
+    left = set(
+        AcceptedFlashUnits.objects.filter(item=item).values_list(
+            "checkout_token", flat=True
+        )
+    )
+    assert left == {fresh}
+    AcceptedFlashUnits.objects.filter(item=item).delete()
