@@ -8,7 +8,7 @@ import django.utils.timezone
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sale_windows', '0007_hoarding_brakes'),
+        ('sale_windows', '0009_pre_order_cancellations'),
     ]
 
     operations = [
