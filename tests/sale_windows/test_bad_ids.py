@@ -114,7 +114,8 @@ def test_staff_mutations_with_bad_ids():
 
 
 @pytest.mark.parametrize("bad", ["junk", gid("Checkout", "not-a-uuid")])
-def test_guarded_checkout_complete_leaves_a_bad_id_to_saleor(bad):
+def test_guarded_checkout_complete_answers_a_bad_id_with_not_found(bad):
     answer = gql(COMPLETE, {"checkout": bad})
     assert answer["checkoutComplete"]["order"] is None
-    assert answer["checkoutComplete"]["checkoutErrors"]
+    errors = answer["checkoutComplete"]["checkoutErrors"]
+    assert [(e["field"], e["code"]) for e in errors] == [("checkoutId", "NOT_FOUND")]

@@ -20,7 +20,7 @@ from saleor.graphql.checkout import mutations as saleor_checkout
 from saleor.graphql.core.types.common import CheckoutError
 
 from plugins.core import rate_limit
-from plugins.core.global_ids import uuid_or_none
+from plugins.core.global_ids import decode_uuid
 
 from .. import rescue, services, settings
 
@@ -66,10 +66,7 @@ def _not_while_completing(info, checkout_id):
     if not services.guard_active(info.context.plugins):
         yield
         return
-    checkout_token = uuid_or_none(checkout_id, "Checkout")
-    if checkout_token is None:
-        yield  # Saleor answers a bad id itself
-        return
+    checkout_token = decode_uuid(checkout_id, "Checkout", "checkout_id")
     with services.while_not_completing(checkout_token):
         yield
 
@@ -169,9 +166,9 @@ class CheckoutComplete(saleor_checkout.CheckoutComplete):
 
         if not services.guard_active(info.context.plugins):
             return complete()
-        checkout_token = uuid_or_none(checkout_id, "Checkout")
-        if checkout_token is None:
-            return complete()  # Saleor answers a bad id itself
+        # A typed NOT_FOUND on checkoutId for anything but a Checkout id with
+        # a UUID (Saleor answers INVALID without a field for some of them).
+        checkout_token = decode_uuid(checkout_id, "Checkout", "checkout_id")
         with rescue.checkout_lock(checkout_token):
             started = timezone.now()
             try:
