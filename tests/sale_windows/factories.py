@@ -178,3 +178,16 @@ def on_the_test_database() -> None:
     from django.db import connection
 
     assert connection.settings_dict["NAME"].startswith("test_")
+
+
+def sell_as_checkout_complete(order_id, checkout_token, ordered_by_variant):
+    """What checkoutComplete does with a checkout's holds, without Saleor:
+    accept the flash units before payment (the ``preprocess_order_creation``
+    step), then sell them in the order's transaction (``order_created``)."""
+    from plugins.sale_windows import reservations
+
+    holds = reservations.open_holds_of_checkout(checkout_token)
+    reservations.accept_flash_units(checkout_token, holds, ordered_by_variant)
+    return reservations.sell_holds_for_order(
+        order_id, checkout_token, ordered_by_variant
+    )

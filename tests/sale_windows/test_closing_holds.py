@@ -19,6 +19,7 @@ from .factories import (
     make_item,
     make_user,
     on_the_test_database,
+    sell_as_checkout_complete,
 )
 
 pytestmark = pytest.mark.usefixtures("committed_db")
@@ -43,9 +44,7 @@ def order_for(item, checkout, email="buyer@example.com"):
         order = _track(
             Order.objects.create(user_email=email, checkout_token=str(checkout.token))
         )
-        sold = reservations.sell_holds_for_order(
-            order.pk, checkout.token, {item.variant_id: 1}
-        )
+        sold = sell_as_checkout_complete(order.pk, checkout.token, {item.variant_id: 1})
     return order, sold
 
 

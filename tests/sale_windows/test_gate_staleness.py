@@ -16,6 +16,7 @@ from .factories import (
     make_item,
     make_user,
     on_the_test_database,
+    sell_as_checkout_complete,
 )
 
 pytestmark = pytest.mark.usefixtures("committed_db")
@@ -47,9 +48,7 @@ def buy(item, user):
     checkout = reserve(item, user)
     with transaction.atomic():
         order = _track(Order.objects.create(user_email=user.email))
-        reservations.sell_holds_for_order(
-            order.pk, checkout.token, {item.variant_id: 1}
-        )
+        sell_as_checkout_complete(order.pk, checkout.token, {item.variant_id: 1})
     return order
 
 

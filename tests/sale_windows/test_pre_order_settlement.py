@@ -25,7 +25,13 @@ from plugins.sale_windows import pre_orders, reservations, storefront
 from plugins.sale_windows.models import FlashSaleItem, Reservation
 from tests.fault_plugin import REFUND_FAILS_DOMAIN, REFUND_HANGS_DOMAIN
 
-from .factories import _track, make_checkout, make_item, on_the_test_database
+from .factories import (
+    _track,
+    make_checkout,
+    make_item,
+    on_the_test_database,
+    sell_as_checkout_complete,
+)
 
 pytestmark = pytest.mark.usefixtures("committed_db")
 
@@ -64,9 +70,7 @@ def order_of(item, checkout, email):
         order = _track(
             Order.objects.create(user_email=email, checkout_token=str(checkout.token))
         )
-        reservations.sell_holds_for_order(
-            order.pk, checkout.token, {item.variant_id: 1}
-        )
+        sell_as_checkout_complete(order.pk, checkout.token, {item.variant_id: 1})
     payment = _track(
         Payment.objects.create(
             order=order,
@@ -147,7 +151,7 @@ def test_settlement_waits_for_an_order_still_selling_and_cancels_it():
                     user_email="late@example.com",
                     checkout_token=str(late_checkout.token),
                 )
-                reservations.sell_holds_for_order(
+                sell_as_checkout_complete(
                     order.pk, late_checkout.token, {item.variant_id: 1}
                 )
                 payment = Payment.objects.create(

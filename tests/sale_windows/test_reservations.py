@@ -25,6 +25,7 @@ from .factories import (
     make_user,
     make_variant,
     on_the_test_database,
+    sell_as_checkout_complete,
 )
 
 pytestmark = pytest.mark.usefixtures("committed_db")
@@ -177,10 +178,7 @@ def test_the_limit_counts_committed_units_of_earlier_orders():
     email = "repeat@example.com"
     first = make_checkout(email=email)
     reserve(item, first, quantity=2)
-    ordered = {item.variant_id: 2}
-    holds = reservations.open_holds_of_checkout(first.token)
-    reservations.accept_flash_units(first.token, holds, ordered)  # before payment
-    reservations.sell_holds_for_order(None, first.token, ordered)
+    sell_as_checkout_complete(None, first.token, {item.variant_id: 2})
     item.refresh_from_db()
     assert item.sold == 2
     assert code_of(lambda: reserve(item, make_checkout(email=email))) == (
