@@ -5,21 +5,12 @@ database connection; threads close their connection when done."""
 
 from __future__ import annotations
 
-import json
 import threading
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Optional
 
 from django.db import connections
-from django.test import Client
 
-
-def gql(query: str, variables: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    response = Client().post(
-        "/graphql/",
-        data=json.dumps({"query": query, "variables": variables or {}}),
-        content_type="application/json",
-    )
-    return response.json()
+from tests.support import gql_in_process as gql  # noqa: F401 (one helper)
 
 
 class InThread:
