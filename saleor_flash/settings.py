@@ -65,7 +65,7 @@ FLASH_APPS = [
     "plugins.provider_dropship",
     "plugins.checkout_guard",
     "dashboard_ext",
-    "saleor_flash",
+    "saleor_flash.apps.HostConfig",
 ]
 INSTALLED_APPS = INSTALLED_APPS + ["django.contrib.sessions"] + FLASH_APPS
 
@@ -83,9 +83,12 @@ FLASH_PLUGINS = [
 PLUGINS = PLUGINS + FLASH_PLUGINS
 
 # Saleor's API is token based; the dashboard extension is a server-rendered
-# console with session sign-in, so it needs sessions, messages-free auth and CSRF.
+# console with session sign-in, so it needs sessions, auth and CSRF, on its
+# own paths only: the APIs authenticate every request as plain Saleor does,
+# and skip that per-request work (saleor_flash/middleware.py).
 from saleor.settings import MIDDLEWARE  # noqa: E402
 
+FLASH_SESSION_PATHS = ("/dashboard-ext/",)
 MIDDLEWARE = (
     ["plugins.core.database_lane.middleware"]
     + MIDDLEWARE[:1]
@@ -93,10 +96,10 @@ MIDDLEWARE = (
     + ["whitenoise.middleware.WhiteNoiseMiddleware"]
     + MIDDLEWARE[1:2]
     + [
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "saleor_flash.middleware.fresh_site",
+        "saleor_flash.middleware.ConsoleSessionMiddleware",
+        "saleor_flash.middleware.ConsoleCsrfViewMiddleware",
+        "saleor_flash.middleware.ConsoleAuthenticationMiddleware",
+        "saleor_flash.middleware.site_cache_check",
     ]
     + MIDDLEWARE[2:]
 )

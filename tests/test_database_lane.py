@@ -55,6 +55,8 @@ def _request(gate_answerable: bool):
         "/graphql/",
         {"query": query if gate_answerable else "{ shop { name } }"},
         content_type="application/json",
+        # As a threaded worker serves it (sync workers skip the lane).
+        **{"wsgi.multithread": True},
     )
 
 

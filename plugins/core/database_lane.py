@@ -209,6 +209,11 @@ def _may_skip_the_lane(request) -> bool:
 
 def middleware(get_response):
     def database_lane(request):
+        if not request.META.get("wsgi.multithread"):
+            # One request at a time in this process (sync workers): there is
+            # no queue to order, and the cross-worker lane exists only for
+            # threaded workers (gunicorn_conf.py).
+            return get_response(request)
         entered = []
         if not _may_skip_the_lane(request):
             _enter()
