@@ -60,7 +60,7 @@ def test_missing_redis_binary_names_the_debian_package(monkeypatch):
 
 
 def test_missing_postgres_binaries_name_the_debian_package(monkeypatch):
-    monkeypatch.setattr(devenv, "_pg_bin", lambda name: None)
+    monkeypatch.setattr(devenv.postgres, "_pg_bin", lambda name: None)
     with pytest.raises(devenv.SetupError, match="apt-get install postgresql"):
         devenv.start_local_postgres(devenv.Services())
 
