@@ -19,6 +19,23 @@ def pytest_configure(config):
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+# Tests are marked by the fixtures they use, directly or through other
+# fixtures, so `make test-fast` (-m "not server and not browser") never
+# starts a server process or a browser. Tests that start processes of their
+# own (the launcher, a herd) carry the mark in their module.
+SERVER_FIXTURES = {"api_server", "lane_api_server", "celery_worker_process"}
+BROWSER_FIXTURES = {"browser", "page"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if used & (SERVER_FIXTURES | BROWSER_FIXTURES):
+            item.add_marker(pytest.mark.server)
+
+
 @pytest.fixture(scope="session")
 def api_server(django_db_setup, django_db_blocker) -> ApiServer:
     """A real gunicorn API server (2 worker processes) on the test database.
