@@ -8,6 +8,7 @@ Plain Saleor is the baseline: ``ratios`` are flash / saleor.
 
     .venv/bin/python bench/graphql_floor.py [--workers 2] [--connections 1,16,64]
         [--duration 10] [--runs 1] [--warmup 3] [--load-generator auto|wrk|python]
+        [--result-name graphql_floor]
 
 Progress goes to stderr; the last stdout line is the result as one JSON object,
 also written to bench/results/graphql_floor.json.
@@ -73,6 +74,11 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
         choices=["auto", "wrk", "python"],
         default="auto",
         help="auto = wrk when installed, else Python threads",
+    )
+    parser.add_argument(
+        "--result-name",
+        default=NAME,
+        help="write bench/results/<name>.json (default graphql_floor)",
     )
     parser.add_argument(
         "--no-migrate",
@@ -259,7 +265,7 @@ def main(argv: List[str]) -> int:
         "results": results,
         "ratios": build_ratios(results, args.connections),
     }
-    harness.write_result(NAME, payload)
+    harness.write_result(args.result_name, payload)
     return 0
 
 
