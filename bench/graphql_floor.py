@@ -22,7 +22,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -135,7 +135,9 @@ def warm_up(server: harness.Server, args: argparse.Namespace) -> None:
 
 def aggregate(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
     return {
-        **harness.medians_of(runs, ("rps", "p50_ms", "p90_ms", "p99_ms")),
+        **harness.medians_of(
+            runs, ("rps", "p50_ms", "p90_ms", "p99_ms", "server_cpu_ms_per_request")
+        ),
         "max_ms": max(
             (run["max_ms"] for run in runs if run["max_ms"] is not None), default=None
         ),
@@ -165,6 +167,7 @@ def measure(
             for connections in args.connections:
                 for kind in order:
                     done += 1
+                    cpu_before = servers[kind].cpu_seconds()
                     result = harness.run_load(
                         servers[kind].graphql_url,
                         body,
@@ -172,12 +175,19 @@ def measure(
                         duration_s=args.duration,
                         generator=args.generator,
                     )
+                    server_cpu_s = servers[kind].cpu_seconds() - cpu_before
                     summary = result.summary()
+                    summary["server_cpu_ms_per_request"] = (
+                        round(server_cpu_s * 1000 / result.requests, 3)
+                        if result.requests
+                        else None
+                    )
                     raw[kind][op][str(connections)].append(summary)
                     progress(
                         f"[{done}/{total}] run {run + 1} {kind:6s} {op:8s} "
                         f"c={connections:<3d} {summary['rps']:8.1f} req/s  "
                         f"p50 {summary['p50_ms']} ms  p99 {summary['p99_ms']} ms  "
+                        f"server CPU {summary['server_cpu_ms_per_request']} ms/req  "
                         f"errors {summary['errors']}"
                     )
     return raw
@@ -195,8 +205,26 @@ def build_ratios(results: Dict[str, Any], connections: List[int]) -> Dict[str, A
                 "rps": harness.ratio(flash["rps"], saleor["rps"]),
                 "p50": harness.ratio(flash["p50_ms"], saleor["p50_ms"]),
                 "p99": harness.ratio(flash["p99_ms"], saleor["p99_ms"]),
+                **paired_ratios(flash["runs"], saleor["runs"]),
             }
     return ratios
+
+
+def paired_ratios(flash_runs: List[Dict[str, Any]], saleor_runs: List[Dict[str, Any]]):
+    """Medians of each run's own ratio: the two measurements of a run ran back
+    to back, so load from other work on the machine hits both alike, while it
+    moves the medians of separate runs apart."""
+    pairs = list(zip(flash_runs, saleor_runs))
+
+    def median_ratio(key: str) -> Optional[float]:
+        value = harness.median(harness.ratio(f[key], s[key], 6) for f, s in pairs)
+        return round(value, 3) if value is not None else None
+
+    return {
+        "rps_paired": median_ratio("rps"),
+        "p50_paired": median_ratio("p50_ms"),
+        "server_cpu_per_request": median_ratio("server_cpu_ms_per_request"),
+    }
 
 
 def main(argv: List[str]) -> int:

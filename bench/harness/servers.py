@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,31 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the gunicorn master and its
+        live workers (Linux /proc). Per request, it is the server's own cost,
+        which other work on the machine barely moves, unlike requests/s."""
+        pids = [self.process.pid]
+        try:
+            pids += [
+                int(pid)
+                for pid in Path(f"/proc/{pids[0]}/task/{pids[0]}/children")
+                .read_text()
+                .split()
+            ]
+        except OSError:
+            pass
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1]
+            except OSError:
+                continue  # a worker that just exited
+            utime, stime = fields.split()[11:13]
+            total += (int(utime) + int(stime)) / ticks
+        return total
 
     def log_tail(self, lines: int = 30) -> str:
         try:
