@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import secrets
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,10 @@ from .output import PROJECT_DIR, progress
 
 LOG_DIR = config.VAR_DIR / "bench"
 
-# Plain Saleor has no key file of its own; both servers get the same fixed key
-# so their environments differ only in the settings module and WSGI app.
-BENCH_SECRET_KEY = "saleor-flash-bench-only-secret-key-not-for-production-use"
+# Plain Saleor has no key file of its own; both servers get the same key so
+# their environments differ only in the settings module and WSGI app. Random
+# per benchmark run: production settings (DEBUG off) refuse a published key.
+BENCH_SECRET_KEY = secrets.token_urlsafe(48)
 
 SERVER_KINDS = {
     "flash": ("saleor_flash.wsgi:application", "saleor_flash.settings"),
