@@ -20,8 +20,9 @@ no death can lose a slot for good (a ``multiprocessing`` semaphore stays taken).
 A process waits for a slot behind a ``queue`` lock file: only the process at
 the head of the queue polls the slots, so processes are served in turn and a
 process's own threads in arrival order (its FIFO lane, one holder at a time).
-Without the slot files (sync workers, ``manage.py runserver``) only the
-per-process lane applies.
+Sync workers skip the lane altogether (they serve one request at a time per
+process: nothing to order); without the slot files (``manage.py runserver``)
+only the per-process lane applies.
 
 No deadlock: a thread waits only for lanes, always in the order process lane,
 then shared lane; a request holds no database lock before it has entered them
