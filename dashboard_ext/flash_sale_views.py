@@ -41,9 +41,7 @@ class SaleForm(forms.Form):
     minimum_quantity = forms.IntegerField(
         required=False, min_value=1, label="Pre-order minimum"
     )
-    sign_in_required = forms.BooleanField(
-        required=False, label="Signed-in buyers only"
-    )
+    sign_in_required = forms.BooleanField(required=False, label="Signed-in buyers only")
 
 
 class ItemForm(forms.Form):

@@ -93,6 +93,11 @@ def server_env(kind: str, database_url: str, redis_url: str) -> Dict[str, str]:
     # Both servers in the same mode, as before our default became DEBUG off
     # (Saleor's is on); "True": Saleor parses it with ast.literal_eval.
     env.setdefault("DEBUG", "True")
+    # Every simulated buyer comes from 127.0.0.1: the per-address brakes
+    # against hoarding (docs/flash-sales.md "Hoarding") would refuse the
+    # herd as one client. Off here, on in production.
+    env.setdefault("FLASH_RESERVE_RATE_PER_IP", "0")
+    env.setdefault("FLASH_CART_HOLD_RATE_PER_IP", "0")
     return env
 
 
