@@ -39,3 +39,36 @@ class InThread:
         if self.error is not None:
             raise self.error
         return self.result
+
+
+def ok(response, field):
+    """The payload of ``field``; fails on any GraphQL or typed error."""
+    assert "errors" not in response, response
+    payload = response["data"][field]
+    for key in ("checkoutErrors", "paymentErrors", "flashSaleErrors"):
+        assert not payload.get(key), payload[key]
+    return payload
+
+
+def ship_and_pay(checkout: dict, gateway: str, payment_token: str) -> None:
+    """Pick the checkout's first shipping method and create a payment of its
+    total with ``gateway`` (in-process), ready for checkoutComplete."""
+    from tests.storefront import PAYMENT_CREATE, SHIPPING_UPDATE
+
+    method = checkout["availableShippingMethods"][0]["id"]
+    total = ok(
+        gql(
+            SHIPPING_UPDATE, {"checkoutId": checkout["id"], "shippingMethodId": method}
+        ),
+        "checkoutShippingMethodUpdate",
+    )["checkout"]["totalPrice"]["gross"]["amount"]
+    ok(
+        gql(
+            PAYMENT_CREATE,
+            {
+                "checkoutId": checkout["id"],
+                "input": {"gateway": gateway, "token": payment_token, "amount": total},
+            },
+        ),
+        "checkoutPaymentCreate",
+    )

@@ -25,13 +25,11 @@ from tests.fault_plugin import (
     STALL,
     GatewayWindow,
 )
-from tests.in_process import InThread, gql
+from tests.in_process import InThread, gql, ok, ship_and_pay
 from tests.storefront import (
     ADDRESS,
     CHECKOUT_CREATE,
     COMPLETE,
-    PAYMENT_CREATE,
-    SHIPPING_UPDATE,
 )
 
 LINES_UPDATE = """
@@ -48,14 +46,6 @@ def gateway_window():
     GatewayWindow.reset()
     yield
     GatewayWindow.proceed.set()  # never leave a thread stalled
-
-
-def ok(response, field):
-    assert "errors" not in response, response
-    payload = response["data"][field]
-    for key in ("checkoutErrors", "paymentErrors"):
-        assert not payload.get(key), payload[key]
-    return payload
 
 
 def stocked(demo_stocks, at_least=10):
@@ -77,27 +67,7 @@ def paid_checkout(stock, units: int, email: str, payment_token: str):
         ),
         "checkoutCreate",
     )["checkout"]
-    method = checkout["availableShippingMethods"][0]["id"]
-    total = ok(
-        gql(
-            SHIPPING_UPDATE, {"checkoutId": checkout["id"], "shippingMethodId": method}
-        ),
-        "checkoutShippingMethodUpdate",
-    )["checkout"]["totalPrice"]["gross"]["amount"]
-    ok(
-        gql(
-            PAYMENT_CREATE,
-            {
-                "checkoutId": checkout["id"],
-                "input": {
-                    "gateway": SLOW_GATEWAY,
-                    "token": payment_token,
-                    "amount": total,
-                },
-            },
-        ),
-        "checkoutPaymentCreate",
-    )
+    ship_and_pay(checkout, SLOW_GATEWAY, payment_token)
     return checkout
 
 

@@ -23,12 +23,10 @@ from plugins.sale_windows import gate
 from plugins.sale_windows.models import FlashSaleItem, Reservation
 from saleor_flash.demo import seed_demo
 from tests.fault_plugin import SLOW_GATEWAY, STALL, GatewayWindow
-from tests.in_process import InThread, gql
+from tests.in_process import InThread, gql, ok, ship_and_pay
 from tests.storefront import (
     ADDRESS,
     CHECKOUT_CREATE,
-    PAYMENT_CREATE,
-    SHIPPING_UPDATE,
 )
 
 from . import factories
@@ -60,14 +58,6 @@ def clean(redis_client):
     yield
     GatewayWindow.proceed.set()  # never leave a thread stalled
     factories.CREATED.clear()  # the transactional flush removed them
-
-
-def ok(response, field):
-    assert "errors" not in response, response
-    payload = response["data"][field]
-    for key in ("checkoutErrors", "paymentErrors", "flashSaleErrors"):
-        assert not payload.get(key), payload[key]
-    return payload
 
 
 def flash_item(cap=5) -> FlashSaleItem:
@@ -103,23 +93,7 @@ def checkout_holding(item, units: int, email: str):
         "checkoutCreate",
     )["checkout"]
     reserve(item, checkout["id"], units, expect_ok=True)
-    method = checkout["availableShippingMethods"][0]["id"]
-    total = ok(
-        gql(
-            SHIPPING_UPDATE, {"checkoutId": checkout["id"], "shippingMethodId": method}
-        ),
-        "checkoutShippingMethodUpdate",
-    )["checkout"]["totalPrice"]["gross"]["amount"]
-    ok(
-        gql(
-            PAYMENT_CREATE,
-            {
-                "checkoutId": checkout["id"],
-                "input": {"gateway": SLOW_GATEWAY, "token": STALL, "amount": total},
-            },
-        ),
-        "checkoutPaymentCreate",
-    )
+    ship_and_pay(checkout, SLOW_GATEWAY, STALL)
     return checkout
 
 

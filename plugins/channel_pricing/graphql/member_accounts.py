@@ -73,37 +73,27 @@ class ConfirmEmailChange(saleor_account.ConfirmEmailChange):
         return super().perform_mutation(root, info, **data)
 
 
-class CustomerCreate(saleor_staff.CustomerCreate):
+class _RefusesMembersAddress:
+    """Saleor's create/update of an account, refusing a new address in the
+    members' domain before anything is saved."""
+
+    @classmethod
+    def clean_input(cls, info, instance, data, **kwargs):
+        _refuse_new_address(instance, data)
+        return super().clean_input(info, instance, data, **kwargs)
+
+
+class CustomerCreate(_RefusesMembersAddress, saleor_staff.CustomerCreate):
     Meta = _same_meta(saleor_staff.CustomerCreate)
 
-    @classmethod
-    def clean_input(cls, info, instance, data, **kwargs):
-        _refuse_new_address(instance, data)
-        return super().clean_input(info, instance, data, **kwargs)
 
-
-class CustomerUpdate(saleor_staff.CustomerUpdate):
+class CustomerUpdate(_RefusesMembersAddress, saleor_staff.CustomerUpdate):
     Meta = _same_meta(saleor_staff.CustomerUpdate)
 
-    @classmethod
-    def clean_input(cls, info, instance, data, **kwargs):
-        _refuse_new_address(instance, data)
-        return super().clean_input(info, instance, data, **kwargs)
 
-
-class StaffCreate(saleor_staff.StaffCreate):
+class StaffCreate(_RefusesMembersAddress, saleor_staff.StaffCreate):
     Meta = _same_meta(saleor_staff.StaffCreate)
 
-    @classmethod
-    def clean_input(cls, info, instance, data, **kwargs):
-        _refuse_new_address(instance, data)
-        return super().clean_input(info, instance, data, **kwargs)
 
-
-class StaffUpdate(saleor_staff.StaffUpdate):
+class StaffUpdate(_RefusesMembersAddress, saleor_staff.StaffUpdate):
     Meta = _same_meta(saleor_staff.StaffUpdate)
-
-    @classmethod
-    def clean_input(cls, info, instance, data, **kwargs):
-        _refuse_new_address(instance, data)
-        return super().clean_input(info, instance, data, **kwargs)
