@@ -20,7 +20,7 @@ from django.db import transaction
 from . import domain, hold_policy, reservations
 from .domain import SaleKind
 from .models import FlashSale, FlashSaleItem, Reservation
-from .reservations import Buyer, ReservationError, _decide_and_hold, refused
+from .reservations import Buyer, ReservationError, decide_and_hold, refused
 
 
 class _Refused(Exception):
@@ -56,13 +56,13 @@ def reserve_package(sale_id: int, quantity: int, buyer: Buyer) -> List[Reservati
             held, states = [], []
             for item_id in item_ids:
                 item = reservations.lock_item(item_id)
-                reservations._expire_lapsed(item)
+                reservations.expire_lapsed(item)
                 over = hold_policy.bounds_refusal(
                     item_id, item.now, buyer.customer_key, buyer.checkout_token
                 )
                 if over:
                     raise ReservationError(*over)
-                reservation, refusal = _decide_and_hold(item, quantity, buyer)
+                reservation, refusal = decide_and_hold(item, quantity, buyer)
                 states.append(
                     reservations.gate_state(
                         item, [buyer.customer_key], [buyer.checkout_token]
