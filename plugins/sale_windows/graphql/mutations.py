@@ -13,7 +13,7 @@ from plugins.core.rate_limit import client_address
 from .. import hold_policy, storefront
 from ..error_codes import FlashSaleErrorCode
 from ..reservations import ReservationError
-from .checkout_on_reserve import reserve_with_checkout
+from ..reserve_with_checkout import reserve_with_checkout
 from .errors import FlashSaleError
 from .staff import FlashSaleStaffMutations
 from .types import FlashReservation

@@ -93,7 +93,7 @@ class Counts:
     customer_total: int
 
 
-def itemitem_counts(item: LockedItem, customer_key: str) -> Counts:
+def item_counts(item: LockedItem, customer_key: str) -> Counts:
     """A NEW statement after the lock: sees all holds committed before it."""
     with connection.cursor() as cursor:
         cursor.execute(

@@ -1,7 +1,8 @@
-"""flashSaleReserve with ``checkout`` instead of ``checkoutId``: hold first,
-then create the checkout with the held units in it, the way Saleor's
-checkoutCreate does (its input type, validation and save, plus the checkout
-guard's stock holds).
+"""The use case behind flashSaleReserve with ``checkout`` instead of
+``checkoutId``: hold first, then create the checkout with the held units in
+it, the way Saleor's checkoutCreate does (its input type, validation and
+save, plus the checkout guard's stock holds), through the adapter
+``saleor_checkout``; ``graphql/mutations.py`` is only the entry point.
 
 The order of work is cheapest first, so that a sold-out herd's losers cost
 one Redis call and no PostgreSQL at all:
@@ -28,23 +29,15 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Tuple
 
-import graphene
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from saleor.checkout.models import Checkout
-from saleor.checkout.utils import add_variant_to_checkout, get_user_checkout
-from saleor.core.exceptions import InsufficientStock, ProductNotPublished
-from saleor.product.models import ProductVariant
 
-from plugins.checkout_guard.graphql.mutations import CheckoutCreate, hold_lines
 from plugins.core.database_lane import express
-from plugins.core.global_ids import value_or_none
 
-from .. import storefront
-from ..error_codes import FlashSaleErrorCode
-from ..models import Reservation
-
-KNOWN_CODES = {code.value for code in FlashSaleErrorCode}
+from . import saleor_checkout, storefront
+from .error_codes import FlashSaleErrorCode
+from .models import Reservation
 
 
 def reserve_with_checkout(
@@ -75,9 +68,9 @@ def reserve_with_checkout(
         )
     with express():
         variant_id = storefront.variant_of_item(item_id)
-        existing = get_user_checkout(user)[0] if user.is_authenticated else None
+        existing = saleor_checkout.active_checkout_of(user)
         if existing is None:
-            checkout = Checkout(user=user) if user.is_authenticated else Checkout()
+            checkout = saleor_checkout.new_checkout_for(user)
             try:
                 reservation = storefront.reserve_for_new_checkout(
                     item_id, quantity, checkout.token, customer_key, user, client_key
@@ -91,11 +84,10 @@ def reserve_with_checkout(
     if existing is not None:
         return _into_existing(info, item_id, variant_id, quantity, existing)
     with _undone_on_failure(partial(storefront.release_hold, reservation.token)):
-        cleaned = _validated_input(info, checkout, variant_id, quantity, data)
-        with transaction.atomic():
-            CheckoutCreate.save(info, checkout, cleaned)
-            CheckoutCreate._save_m2m(info, checkout, cleaned)
-            hold_lines(info, checkout)
+        cleaned = saleor_checkout.validated_input(
+            info, checkout, variant_id, quantity, data
+        )
+        saleor_checkout.save_with_holds(info, checkout, cleaned)
     return reservation, checkout
 
 
@@ -154,34 +146,10 @@ def _undone_on_failure(undo):
         yield
     except ValidationError as error:
         undo()
-        raise recoded(error) from error
+        raise saleor_checkout.recoded(error) from error
     except Exception:
         undo()
         raise
-
-
-def _validated_input(info, checkout, variant_id: int, quantity: int, data) -> dict:
-    """Saleor's checkoutCreate validation; fills ``checkout`` in place."""
-    data = with_held_line(data, variant_id, quantity)
-    cleaned = CheckoutCreate.clean_input(info, checkout, data)
-    CheckoutCreate.construct_instance(checkout, cleaned)
-    CheckoutCreate.clean_instance(info, checkout)
-    return cleaned
-
-
-def with_held_line(data, variant_id: int, quantity: int) -> dict:
-    """The checkout input with the held variant's line at least ``quantity``."""
-    variant_gid = graphene.Node.to_global_id("ProductVariant", variant_id)
-    lines, found = [], False
-    for line in data.get("lines") or []:
-        line = dict(line)
-        if value_or_none(line.get("variant_id"), "ProductVariant") == str(variant_id):
-            line["quantity"] = max(int(line.get("quantity") or 0), quantity)
-            found = True
-        lines.append(line)
-    if not found:
-        lines.append({"variant_id": variant_gid, "quantity": quantity})
-    return {**dict(data), "lines": lines}
 
 
 def _into_existing(info, item_id, variant_id, quantity, checkout):
@@ -197,36 +165,8 @@ def _into_existing(info, item_id, variant_id, quantity, checkout):
         )
         restore = partial(_restore_hold, item_id, checkout, before, reservation, user)
         with _undone_on_failure(restore):
-            with transaction.atomic():
-                line = checkout.lines.filter(variant_id=variant_id).first()
-                if line is None or line.quantity < quantity:
-                    _set_line(checkout, variant_id, quantity)
-                    hold_lines(info, checkout)
+            saleor_checkout.raise_held_line(info, checkout, variant_id, quantity)
     return reservation, checkout
-
-
-def _set_line(checkout, variant_id: int, quantity: int) -> None:
-    variant = ProductVariant.objects.select_related("product").get(pk=variant_id)
-    try:
-        add_variant_to_checkout(checkout, variant, quantity, replace=True)
-    except InsufficientStock as error:
-        raise ValidationError(
-            {
-                "lines": ValidationError(
-                    f"Insufficient product stock: {error.item}",
-                    code=FlashSaleErrorCode.INSUFFICIENT_STOCK.value,
-                )
-            }
-        ) from error
-    except ProductNotPublished as error:
-        raise ValidationError(
-            {
-                "lines": ValidationError(
-                    "This product is not published.",
-                    code=FlashSaleErrorCode.INVALID.value,
-                )
-            }
-        ) from error
 
 
 def _restore_hold(item_id, checkout, before: int, reservation, user) -> None:
@@ -237,22 +177,3 @@ def _restore_hold(item_id, checkout, before: int, reservation, user) -> None:
         storefront.release_hold(reservation.token)
     else:
         storefront.reserve_for_checkout(item_id, before, checkout.token, user)
-
-
-def recoded(error: ValidationError) -> ValidationError:
-    """Saleor's checkout validation errors with FlashSaleErrorCode codes
-    (a code our enum lacks becomes INVALID), fields and messages kept."""
-
-    def one(item: ValidationError) -> ValidationError:
-        code = getattr(item.code, "value", item.code)
-        code = code if code in KNOWN_CODES else FlashSaleErrorCode.INVALID.value
-        return ValidationError(item.message, code=code, params=item.params)
-
-    if hasattr(error, "error_dict"):
-        return ValidationError(
-            {
-                field: [one(item) for item in items]
-                for field, items in error.error_dict.items()
-            }
-        )
-    return ValidationError([one(item) for item in error.error_list])
