@@ -93,6 +93,9 @@ def server_env(kind: str, database_url: str, redis_url: str) -> Dict[str, str]:
     # Both servers in the same mode, as before our default became DEBUG off
     # (Saleor's is on); "True": Saleor parses it with ast.literal_eval.
     env.setdefault("DEBUG", "True")
+    # With DEBUG=False (production settings) the host requires the storefront
+    # hosts account e-mails may link to; the benchmark sends no e-mail.
+    env.setdefault("ALLOWED_CLIENT_HOSTS", "shop.example.com")
     # Every simulated buyer comes from 127.0.0.1: the per-address brakes
     # against hoarding (docs/flash-sales.md "Hoarding") would refuse the
     # herd as one client. Off here, on in production.
