@@ -1,6 +1,7 @@
 """Voucher sales: each unit bought issues a Saleor voucher (a one-use code
 worth ``voucher_value`` off a later order, valid ``voucher_valid_days``),
-delivered to the buyer by e-mail after the order commits. Cancelling the
+e-mailed to the buyer through the outbox (written in the order's
+transaction, so a committed order never loses its codes). Cancelling the
 order revokes its vouchers (they end now); a voucher already spent on
 another order stays spent and is reported for reconciliation."""
 
@@ -11,10 +12,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import List
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone
+
+from plugins.core import outbox
 
 from .domain import SaleKind
 from .models import IssuedVoucher, Reservation
@@ -58,15 +58,14 @@ def issue_for_order(order) -> List[IssuedVoucher]:
                 )
             )
     if issued:
-        from .tasks import deliver_vouchers_task
-
-        order_id = order.pk
-        transaction.on_commit(lambda: deliver_vouchers_task.delay(order_id))
+        deliver(order.pk)
     return issued
 
 
 def deliver(order_id: int) -> int:
-    """E-mail the order's undelivered voucher codes; returns how many."""
+    """Write the order's undelivered voucher codes to the outbox as one
+    e-mail per address (in the caller's transaction); ``delivered_at`` is
+    when they were handed to it. Returns how many."""
     pending = list(
         IssuedVoucher.objects.filter(order_id=order_id, delivered_at__isnull=True)
         .select_related("voucher")
@@ -81,11 +80,11 @@ def deliver(order_id: int) -> int:
             f"valid until {v.voucher.end_date:%Y-%m-%d}"
             for v in vouchers
         ]
-        send_mail(
+        outbox.enqueue_email(
+            email,
             "Your flash-sale vouchers",
             "Thank you for your order. Your voucher codes:\n\n" + "\n".join(lines),
-            getattr(settings, "DEFAULT_FROM_EMAIL", None),
-            [email],
+            event_type="flash_sale.vouchers_issued",
         )
         IssuedVoucher.objects.filter(pk__in=[v.pk for v in vouchers]).update(
             delivered_at=timezone.now()
