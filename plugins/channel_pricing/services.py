@@ -25,6 +25,14 @@ def channel_ids_by_slug(slugs: Iterable[str]) -> Dict[str, int]:
     return dict(Channel.objects.filter(slug__in=list(slugs)).values_list("slug", "pk"))
 
 
+def is_member_login(email: Optional[str]) -> bool:
+    """Whether ``email`` is in the members' reserved domain (a member's login,
+    which no guest may use)."""
+    from .member_accounts import is_member_address
+
+    return is_member_address(email)
+
+
 def is_member_of_any(user_id: Optional[int], channel_ids: Iterable[int]) -> bool:
     """Whether the user is a member of at least one of these channels that is
     not suspended (members of a suspended channel buy nothing)."""

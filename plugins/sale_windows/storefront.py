@@ -13,6 +13,7 @@ from typing import List, Optional
 
 from saleor.checkout.models import Checkout
 
+from plugins.channel_pricing.services import is_member_login
 from plugins.core.database_lane import express
 
 from . import hold_policy, reservations
@@ -50,7 +51,19 @@ def resolve_buyer(checkout_token: uuid.UUID, user) -> Buyer:
         raise _not_found("checkout")
     if signed_in:
         return Buyer(_customer_key_of(user), str(checkout.token), user.pk)
+    _refuse_member_login_for_guest(checkout.email)
     return Buyer(normalised_email(checkout.email or ""), str(checkout.token), None)
+
+
+def _refuse_member_login_for_guest(email: Optional[str]) -> None:
+    """A guest may not hold under a channel member's login address: it would
+    count against (and use up) that member's per-customer limit."""
+    if is_member_login(email):
+        raise ReservationError(
+            "sign_in_required",
+            "This address belongs to a channel member: sign in through the "
+            "channel to hold units.",
+        )
 
 
 @contextmanager
@@ -88,7 +101,11 @@ def customer_key_for(user, email: Optional[str]) -> str:
     """The key a new checkout's hold counts against: the signed-in account,
     else the guest's mailbox (``domain.normalised_email``: plus-addressing
     does not buy a fresh allowance)."""
-    return _customer_key_of(user) or normalised_email(email or "")
+    signed_in_key = _customer_key_of(user)
+    if signed_in_key:
+        return signed_in_key
+    _refuse_member_login_for_guest(email)
+    return normalised_email(email or "")
 
 
 def _hold(item_id: int, quantity: int, buyer: Buyer) -> Reservation:

@@ -133,6 +133,17 @@ def test_plus_addressed_guests_share_one_allowance():
     assert refused.value.code == "limit_exceeded"
 
 
+def test_a_guest_may_not_hold_under_a_members_login():
+    item = make_item(cap=10, per_customer_limit=1)
+    guest = make_checkout("42+x@wellness-app.members.local")
+    with pytest.raises(ReservationError) as refused:
+        storefront.reserve_for_checkout(item.pk, 1, guest.token)
+    assert refused.value.code == "sign_in_required"
+    created = reserve_new(stocked_item(cap=5), "42@Wellness-App.Members.Local")
+    assert error_codes(created) == ["SIGN_IN_REQUIRED"]
+    assert created["checkout"] is None
+
+
 # --- sign-in required -----------------------------------------------------------
 
 
