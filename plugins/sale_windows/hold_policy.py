@@ -4,7 +4,7 @@ A script must not keep a sale "sold out" by holding units it never buys.
 Four brakes, each cheap and each documented in docs/flash-sales.md:
 
 - a sale may require signed-in buyers (channel sales always do: their
-  buyers are channel members);
+  buyers are channel members; both checked by ``channel_access``);
 - reserves are rate-limited per signed-in member and per client address
   (Redis, failing open: PostgreSQL's rules still decide every hold);
 - a checkout holds at most ``FLASH_MAX_HELD_ITEMS_PER_CHECKOUT`` items, and
@@ -24,7 +24,7 @@ from django.db import connection
 
 from plugins.core import rate_limit
 
-from .models import FlashSale, Reservation
+from .models import Reservation
 
 Refusal = Tuple[str, str]  # (FlashSaleErrorCode value, message)
 
@@ -33,23 +33,6 @@ RESERVATION_TABLE = Reservation._meta.db_table
 
 def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default) or 0)
-
-
-def sign_in_refusal(item_id: int, user_id: Optional[int]) -> Optional[Refusal]:
-    """A guest asking to hold units of a sale that requires signing in."""
-    if user_id is not None:
-        return None
-    required = (
-        FlashSale.objects.filter(items__pk=item_id)
-        .values_list("sign_in_required", flat=True)
-        .first()
-    )
-    if required:
-        return (
-            "sign_in_required",
-            "Sign in to hold units of this flash sale.",
-        )
-    return None
 
 
 def rate_refusal(client_address: str, user) -> Optional[Refusal]:

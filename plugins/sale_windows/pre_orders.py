@@ -25,6 +25,8 @@ from typing import List, Optional
 from django.db import connection, transaction
 from django.utils import timezone
 
+from plugins.core.retry_schedule import retry_delay
+
 from . import domain
 from .domain import PreOrderSettlement, SaleKind
 from .models import FlashSale, FlashSaleItem, PreOrderCancellation, Reservation
@@ -132,7 +134,7 @@ def _drive_one(cancellation_id: int, now: datetime) -> int:
             cancel_and_refund(cancellation.order_id)
         except Exception as error:  # noqa: BLE001 - recorded and retried
             attempts = cancellation.attempts + 1
-            delay = min(RETRY_BASE_S * 2 ** (attempts - 1), RETRY_MAX_S)
+            delay = retry_delay(attempts, RETRY_BASE_S, RETRY_MAX_S)
             PreOrderCancellation.objects.filter(pk=cancellation_id).update(
                 attempts=attempts,
                 last_error=repr(error)[:2000],

@@ -16,8 +16,8 @@ from saleor.checkout.models import Checkout
 from plugins.channel_pricing.services import is_member_login
 from plugins.core.database_lane import express
 
-from . import hold_policy, reservations
-from .channel_access import customer_may_buy_in_sale
+from . import reservations
+from .channel_access import buyer_refusal
 from .domain import normalised_email
 from .models import FlashSaleItem, Reservation
 from .packages import is_package_item, reserve_package
@@ -108,14 +108,14 @@ def customer_key_for(user, email: Optional[str]) -> str:
     return normalised_email(email or "")
 
 
-def _hold(item_id: int, quantity: int, buyer: Buyer) -> Reservation:
-    refusal = hold_policy.sign_in_refusal(item_id, buyer.user_id)
+def _refuse_buyer(item_id: int, user_id: Optional[int]) -> None:
+    refusal = buyer_refusal(item_id, user_id)
     if refusal:
         raise ReservationError(*refusal)
-    if not customer_may_buy_in_sale(item_id, buyer.user_id):
-        raise ReservationError(
-            "not_in_channel", "This flash sale is not offered in your channel."
-        )
+
+
+def _hold(item_id: int, quantity: int, buyer: Buyer) -> Reservation:
+    _refuse_buyer(item_id, buyer.user_id)
     if is_package_item(item_id):
         raise ReservationError(
             "invalid",
@@ -219,14 +219,8 @@ def reserve_package_for_checkout(
         admit(item_id, quantity, str(checkout_token), _customer_key_of(user))
     with checkout_kept_still(checkout_token), express():
         buyer = resolve_buyer(checkout_token, user)
-        first_item = item_ids[0] if item_ids else None
-        refusal = first_item and hold_policy.sign_in_refusal(first_item, buyer.user_id)
-        if refusal:
-            raise ReservationError(*refusal)
-        if first_item and not customer_may_buy_in_sale(first_item, buyer.user_id):
-            raise ReservationError(
-                "not_in_channel", "This flash sale is not offered in your channel."
-            )
+        if item_ids:
+            _refuse_buyer(item_ids[0], buyer.user_id)
         return reserve_package(sale_id, quantity, buyer)
 
 
