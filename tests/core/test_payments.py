@@ -67,3 +67,30 @@ def test_a_refusal_is_returned_not_raised():
     assert reversal.failed
     assert reversal.action == payments.FAILED
     assert "cannot be refunded" in reversal.error
+
+
+def test_part_of_a_capture_is_refunded_and_marked_involuntary(monkeypatch):
+    payment = _payment()
+    gateway.process_payment(payment, "fake-token")
+    payment.refresh_from_db()
+    seen = []
+    real_refund = gateway.refund
+
+    def spying_refund(payment, amount=None):
+        seen.append(payments.is_involuntary_refund())
+        return real_refund(payment, amount=amount)
+
+    monkeypatch.setattr(gateway, "refund", spying_refund)
+    assert payments.refund_part(payment, Decimal("5.00")).action == payments.REFUND
+    payment.refresh_from_db()
+    assert payment.captured_amount == Decimal("7.00")
+    assert payment.charge_status == ChargeStatus.PARTIALLY_REFUNDED
+    assert seen == [True]
+    assert not payments.is_involuntary_refund()  # only inside the call
+
+
+def test_outside_the_marker_a_refund_counts_as_asked_for():
+    assert not payments.is_involuntary_refund()
+    with payments.involuntary_refund():
+        assert payments.is_involuntary_refund()
+    assert not payments.is_involuntary_refund()
