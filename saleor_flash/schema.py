@@ -13,6 +13,7 @@ from plugins.channel_pricing.graphql.schema import (
     MemberDomainMutations,
 )
 from plugins.checkout_guard.graphql.schema import GuardedCheckoutMutations
+from plugins.engagement.graphql.schema import EngagementMutations, EngagementQueries
 from plugins.points_payment.graphql.schema import PointsQueries
 from plugins.provider_dropship.graphql.schema import ProviderQueries
 from plugins.sale_windows.graphql.mutations import FlashSaleMutations
@@ -20,7 +21,12 @@ from plugins.sale_windows.graphql.schema import FlashSaleQueries
 
 
 class Query(
-    FlashSaleQueries, ChannelQueries, PointsQueries, ProviderQueries, saleor_api.Query
+    FlashSaleQueries,
+    ChannelQueries,
+    PointsQueries,
+    ProviderQueries,
+    EngagementQueries,
+    saleor_api.Query,
 ):
     pass
 
@@ -30,6 +36,7 @@ class Mutation(
     ChannelMutations,
     MemberDomainMutations,
     GuardedCheckoutMutations,
+    EngagementMutations,
     saleor_api.Mutation,
 ):
     pass

@@ -64,6 +64,7 @@ FLASH_APPS = [
     "plugins.points_payment",
     "plugins.provider_dropship",
     "plugins.checkout_guard",
+    "plugins.engagement",
     "dashboard_ext",
     "saleor_flash.apps.HostConfig",
 ]
@@ -77,6 +78,7 @@ FLASH_PLUGINS = [
     "plugins.sale_windows.plugin.SaleWindowsPlugin",
     "plugins.points_payment.plugin.PointsPaymentPlugin",
     "plugins.provider_dropship.plugin.ProviderDropshipPlugin",
+    "plugins.engagement.plugin.EngagementPlugin",
     # Last: it holds stock once the other plugins have accepted the checkout.
     "plugins.checkout_guard.plugin.CheckoutGuardPlugin",
 ]

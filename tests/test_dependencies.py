@@ -40,6 +40,7 @@ BUILDS_ON: Dict[str, Set[str]] = {
     "checkout_guard": {"channel_pricing"},
     "sale_windows": {"checkout_guard"},
     "points_payment": {"channel_pricing"},
+    "engagement": {"sale_windows"},
 }
 
 GRAPH_START = "<!-- dependency-graph:start (tests/test_dependencies.py) -->"

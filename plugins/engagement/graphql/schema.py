@@ -1,0 +1,9 @@
+import graphene
+
+
+class EngagementQueries(graphene.ObjectType):
+    pass
+
+
+class EngagementMutations(graphene.ObjectType):
+    pass

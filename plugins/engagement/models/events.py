@@ -1,0 +1,2 @@
+from django.db import models  # noqa: F401
+__all__ = []
