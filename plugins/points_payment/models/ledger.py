@@ -3,7 +3,9 @@ from django.utils import timezone
 
 from plugins.core.choices import choices
 
-from .domain import AccountKind, TransferState
+from ..domain import AccountKind, TransferState
+
+__all__ = ["PointsAccount", "PointsTransfer"]
 
 
 class PointsAccount(models.Model):

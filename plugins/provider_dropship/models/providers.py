@@ -4,7 +4,9 @@ from django.utils import timezone
 
 from plugins.core.choices import choices
 
-from .domain import Onboarding, ProviderStatus
+from ..domain import Onboarding, ProviderStatus
+
+__all__ = ["Provider", "ProviderWarehouse", "SupplyListing"]
 
 
 class Provider(models.Model):

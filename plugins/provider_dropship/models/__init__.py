@@ -1,0 +1,6 @@
+"""The app's models, one module per part: providers (applications, users,
+invitations), their listings and assets, stock audit, sub-orders and
+settlement."""
+
+from .providers import *  # noqa: F401,F403
+from .sub_orders import *  # noqa: F401,F403
