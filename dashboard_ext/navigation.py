@@ -10,7 +10,13 @@ from typing import List, NamedTuple, Optional
 
 from saleor.core.permissions import BasePermissionEnum
 
-from .permissions import MANAGE_CHANNELS, MANAGE_FLASH_SALES, MANAGE_OUTBOX, may
+from .permissions import (
+    MANAGE_CHANNELS,
+    MANAGE_FLASH_SALES,
+    MANAGE_OUTBOX,
+    MANAGE_PROVIDERS,
+    may,
+)
 
 
 class Section(NamedTuple):
@@ -35,7 +41,12 @@ SECTIONS = [
         MANAGE_CHANNELS,
     ),
     Section("points", "Points", "Channel quotas, member allowances and the ledger."),
-    Section("providers", "Providers", "Supplier review, warehouses and sub-orders."),
+    Section(
+        "providers",
+        "Providers",
+        "Applications, listing review, sub-orders and statements.",
+        MANAGE_PROVIDERS,
+    ),
     Section("statistics", "Statistics", "Views, add-to-cart and purchases."),
     Section(
         "outbox",

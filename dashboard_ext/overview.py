@@ -15,7 +15,9 @@ from plugins.sale_windows.services import sales_in_status
 def overview_counts(sections: Collection[str]) -> dict:
     """The figures of the sections the user may see (by section slug)."""
     now = timezone.now()
-    counts = {"providers": providers_overview().count()}
+    counts = {}
+    if "providers" in sections:
+        counts["providers"] = providers_overview().count()
     if "flash-sales" in sections:
         counts["live_sales"] = sales_in_status(SaleStatus.LIVE, now).count()
         counts["upcoming_sales"] = sales_in_status(SaleStatus.SCHEDULED, now).count()

@@ -21,6 +21,8 @@ from saleor.core.permissions import (
     WebhookPermissions,
 )
 
+from plugins.provider_dropship.permissions import ProviderPermissions
+
 LOGIN_PATH = "/dashboard-ext/login/"
 
 # salesChannels, salesChannelCreate/Update/RotateSecret, channelPool*,
@@ -29,6 +31,9 @@ MANAGE_CHANNELS = ProductPermissions.MANAGE_PRODUCTS
 # flashSaleCreate/Update/Cancel, flashSaleItemCreate/Update/Delete:
 # MANAGE_DISCOUNTS.
 MANAGE_FLASH_SALES = DiscountPermissions.MANAGE_DISCOUNTS
+# Provider applications, providers, listing review, sub-orders, statements:
+# MANAGE_PROVIDERS, like the provider_dropship staff queries and mutations.
+MANAGE_PROVIDERS = ProviderPermissions.MANAGE_PROVIDERS
 # The outbox page (dead letters, re-send): what Saleor sends to other systems.
 MANAGE_OUTBOX = WebhookPermissions.MANAGE_WEBHOOKS
 

@@ -1,6 +1,12 @@
 from django.urls import path
 
-from . import channel_views, flash_sale_views, outbox_views, views
+from . import (
+    channel_views,
+    flash_sale_views,
+    outbox_views,
+    provider_views,
+    views,
+)
 
 app_name = "dashboard_ext"
 
@@ -42,6 +48,7 @@ urlpatterns = [
         channel_views.pool_remove,
         name="channel-pool-remove",
     ),
+    path("providers/", provider_views.provider_list, name="providers"),
     path("outbox/", outbox_views.outbox_list, name="outbox"),
     path(
         "outbox/<int:message_id>/resend/",

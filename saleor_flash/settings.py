@@ -90,7 +90,7 @@ PLUGINS = PLUGINS + FLASH_PLUGINS
 # and skip that per-request work (saleor_flash/middleware.py).
 from saleor.settings import MIDDLEWARE  # noqa: E402
 
-FLASH_SESSION_PATHS = ("/dashboard-ext/",)
+FLASH_SESSION_PATHS = ("/dashboard-ext/", "/provider/")
 MIDDLEWARE = (
     ["plugins.core.database_lane.middleware"]
     + MIDDLEWARE[:1]

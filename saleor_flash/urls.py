@@ -1,5 +1,6 @@
 """Our routes ahead of Saleor's: /graphql/ with the extended schema,
-/dashboard-ext/ for merchandisers and /points/v1/ for channel systems."""
+/dashboard-ext/ for merchandisers, /provider/ for providers (the portal) and
+/points/v1/ for channel systems."""
 
 from django.conf.urls import include, url
 from django.http import JsonResponse
@@ -36,6 +37,7 @@ urlpatterns = [
         name="api",
     ),
     url(r"^dashboard-ext/", include("dashboard_ext.urls")),
+    url(r"^provider/", include("dashboard_ext.portal.urls")),
     url(r"^points/v1/$", points_api_index, name="points-api-index"),
     url(r"^c/(?P<slug>[-\w]+)/$", entry_link, name="channel-entry-link"),
     url(r"^$", landing, name="home"),

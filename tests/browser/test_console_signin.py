@@ -23,7 +23,7 @@ pytestmark = [
 PASSWORD = "s3cret-pass"
 LOGIN = "/dashboard-ext/login/"
 HOME = "/dashboard-ext/"
-SECTION_TITLES = ["Flash sales", "Channels", "Points", "Providers", "Statistics"]
+SECTION_TITLES = ["Flash sales", "Channels", "Points", "Statistics"]
 
 
 def make_user(*, is_staff=True, is_active=True, permissions=()) -> User:
