@@ -3,4 +3,5 @@ invitations), their listings and assets, stock audit, sub-orders and
 settlement."""
 
 from .providers import *  # noqa: F401,F403
+from .settlement import *  # noqa: F401,F403
 from .sub_orders import *  # noqa: F401,F403
