@@ -151,8 +151,10 @@ def place_order(
     email: Optional[str] = None,
     token: Optional[str] = None,
     gql: Gql = gql_in_process,
+    before_payment: Optional[Callable[[dict], None]] = None,
 ) -> dict:
-    """checkoutCreate → shipping → dummy payment → checkoutComplete; the order."""
+    """checkoutCreate → shipping → dummy payment → checkoutComplete; the order.
+    ``before_payment(checkout)`` runs after checkoutCreate (flash holds)."""
     email = email or f"buyer-{uuid.uuid4().hex[:8]}@example.com"
     checkout = _ok(
         gql(
@@ -172,6 +174,8 @@ def place_order(
         ),
         "checkoutCreate",
     )["checkout"]
+    if before_payment is not None:
+        before_payment(checkout)
     method = checkout["availableShippingMethods"][0]["id"]
     total = _ok(
         gql(
@@ -202,7 +206,7 @@ def place_order(
 
 
 SUB_ORDERS = """
-query($status: SubOrderStatusEnum) {
+query($status: SubOrderStatus) {
   providerSubOrders(first: 50, status: $status) {
     edges { node {
       id status reference carrier trackingNumber orderShipmentState
