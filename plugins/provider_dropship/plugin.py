@@ -1,12 +1,24 @@
-from plugins.core.plugin_base import FlashPlugin
+"""Saleor hooks of the provider plugin: thin, checking ``self.active``."""
+
+from plugins.core.plugin_base import FlashPlugin, when_active
 
 
 class ProviderDropshipPlugin(FlashPlugin):
     PLUGIN_ID = "flash.provider_dropship"
     PLUGIN_NAME = "Provider drop-ship"
     PLUGIN_DESCRIPTION = (
-        "Not built yet (issue #12): providers will sign up, list goods and "
-        "fulfil drop-ship sub-orders. Today it keeps the demo's provider, "
-        "warehouse and listing rows behind the staff providers query; orders "
-        "are not split."
+        "Splits each order into one drop-ship sub-order per provider (by the "
+        "warehouse Saleor allocated), tells each provider through a signed "
+        "webhook and an e-mail from the outbox, lets providers accept, ship "
+        "with tracking, deliver or cancel lines (stock back, refund), keeps the "
+        "order's Saleor fulfilments in step, and produces settlement "
+        "statements. Provider onboarding and listings: see issue #12."
     )
+
+    @when_active
+    def order_created(self, order, previous_value):
+        # Inside the order's transaction (Saleor's create_order).
+        from .order_split import split_order
+
+        split_order(order)
+        return previous_value

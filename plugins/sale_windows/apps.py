@@ -13,8 +13,11 @@ class SaleWindowsConfig(AppConfig):
             register_set_aside_source,
         )
         from plugins.core.errors import register_error_codes
+        from plugins.provider_dropship.line_cancellation import (
+            register_line_cancellation_listener,
+        )
 
-        from . import sale_admin, services
+        from . import reservations, sale_admin, services
         from .error_codes import FlashSaleErrorCode
 
         register_error_codes(FlashSaleErrorCode)
@@ -28,3 +31,6 @@ class SaleWindowsConfig(AppConfig):
                 held_units=services.flash_held_units,
             )
         )
+        # A provider cancelling some lines of an order gives their flash
+        # units and the customer's allowance back, as a cancelled order does.
+        register_line_cancellation_listener(reservations.give_back_units_of_order)

@@ -54,6 +54,7 @@ from .order_sales import (
     accept_flash_units,
     forget_stale_acceptances,
     give_back_for_order,
+    give_back_units_of_order,
     sell_holds_for_order,
     sold_out_items_of_order,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "gate_check",
     "gate_state",
     "give_back_for_order",
+    "give_back_units_of_order",
     "item_counts",
     "lapsed_holds_before_payment",
     "lock_item",

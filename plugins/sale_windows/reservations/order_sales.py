@@ -193,3 +193,51 @@ def give_back_for_order(order_id: int) -> int:
             states.append(gate_state(item, {row.customer_key for row in rows}))
         publish_on_commit(states)
     return returned
+
+
+def give_back_units_of_order(order_id: int, units_by_variant: Dict[int, int]) -> int:
+    """Some units of an order were cancelled (a provider could not ship
+    them): up to that many of its sold flash units per variant come back to
+    their items, and to the customer's allowance, as for a cancelled order.
+    Returns the flash units given back. Runs in the caller's transaction."""
+    rows = list(
+        Reservation.objects.filter(
+            order_id=order_id,
+            state=COMMITTED,
+            item__variant_id__in=list(units_by_variant),
+        )
+        .values_list("item_id", "item__variant_id")
+        .distinct()
+    )
+    returned = 0
+    states = []
+    left = dict(units_by_variant)
+    with transaction.atomic():
+        for item_id, variant_id in sorted(rows):  # item order = lock order
+            if left.get(variant_id, 0) <= 0:
+                continue
+            item = lock_item(item_id)
+            taken = 0
+            keys = set()
+            for reservation in Reservation.objects.filter(
+                order_id=order_id, item_id=item_id, state=COMMITTED
+            ).order_by("-pk"):
+                take = min(reservation.quantity, left[variant_id] - taken)
+                if take <= 0:
+                    break
+                if take == reservation.quantity:
+                    reservation.state = RELEASED
+                else:
+                    reservation.quantity -= take
+                reservation.save(update_fields=["state", "quantity"])
+                taken += take
+                keys.add(reservation.customer_key)
+            if not taken:
+                continue
+            left[variant_id] -= taken
+            FlashSaleItem.objects.filter(pk=item_id).update(sold=item.sold - taken)
+            item = with_sold(item, item.sold - taken)
+            returned += taken
+            states.append(gate_state(item, keys))
+        publish_on_commit(states)
+    return returned
