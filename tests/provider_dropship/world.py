@@ -18,8 +18,8 @@ from saleor.warehouse.models import Stock, Warehouse
 
 from plugins.provider_dropship.models import (
     Provider,
-    ProviderUser,
     ProviderEndpoint,
+    ProviderUser,
     ProviderWarehouse,
     SupplyListing,
 )
