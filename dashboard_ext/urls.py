@@ -4,6 +4,7 @@ from . import (
     channel_views,
     flash_sale_views,
     outbox_views,
+    provider_order_views,
     provider_views,
     views,
 )
@@ -49,6 +50,21 @@ urlpatterns = [
         name="channel-pool-remove",
     ),
     path("providers/", provider_views.provider_list, name="providers"),
+    path(
+        "providers/sub-orders/",
+        provider_order_views.sub_order_board,
+        name="provider-sub-orders",
+    ),
+    path(
+        "providers/statements/",
+        provider_order_views.statement_list,
+        name="provider-statements",
+    ),
+    path(
+        "providers/statements/<int:statement_id>.csv",
+        provider_order_views.statement_csv,
+        name="provider-statement-csv",
+    ),
     path("outbox/", outbox_views.outbox_list, name="outbox"),
     path(
         "outbox/<int:message_id>/resend/",
