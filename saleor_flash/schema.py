@@ -15,7 +15,7 @@ from plugins.channel_pricing.graphql.schema import (
 from plugins.checkout_guard.graphql.schema import GuardedCheckoutMutations
 from plugins.engagement.graphql.schema import EngagementMutations, EngagementQueries
 from plugins.points_payment.graphql.schema import PointsQueries
-from plugins.provider_dropship.graphql.schema import ProviderQueries
+from plugins.provider_dropship.graphql.schema import ProviderMutations, ProviderQueries
 from plugins.sale_windows.graphql.mutations import FlashSaleMutations
 from plugins.sale_windows.graphql.schema import FlashSaleQueries
 
@@ -37,6 +37,7 @@ class Mutation(
     MemberDomainMutations,
     GuardedCheckoutMutations,
     EngagementMutations,
+    ProviderMutations,
     saleor_api.Mutation,
 ):
     pass

@@ -13,6 +13,7 @@ class SaleWindowsConfig(AppConfig):
             register_set_aside_source,
         )
         from plugins.core.errors import register_error_codes
+        from plugins.provider_dropship.stock_floor import register_stock_floor_source
 
         from . import sale_admin, services
         from .error_codes import FlashSaleErrorCode
@@ -28,3 +29,5 @@ class SaleWindowsConfig(AppConfig):
                 held_units=services.flash_held_units,
             )
         )
+        # Providers may not lower stock below what flash sales set aside.
+        register_stock_floor_source(sale_admin.set_aside_units)
