@@ -60,7 +60,7 @@ def test_staff_queries_need_permission(api_server):
     assert anonymous["data"]["salesChannels"] is None
     assert "permission" in anonymous["errors"][0]["message"]
 
-    token = staff_token(api_server, "manage_products")
+    token = staff_token(api_server, "manage_products", "manage_providers")
     allowed = api_server.gql(
         "{ salesChannels(first: 5) { edges { node { slug } } }"
         " providers(first: 5) { edges { node { slug } } } }",

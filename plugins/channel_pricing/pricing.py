@@ -12,8 +12,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from saleor.product.models import Product, ProductVariant
 
-from plugins.provider_dropship.domain import ProviderStatus
-from plugins.provider_dropship.models import SupplyListing
+from plugins.provider_dropship import pool as provider_pool
 
 from .domain import (
     BelowCostAck,
@@ -38,7 +37,8 @@ VariantKey = Tuple[int, int]  # (variant_id, product_id)
 
 
 def _approved_listings() -> QuerySet:
-    return SupplyListing.objects.filter(provider__status=ProviderStatus.APPROVED.value)
+    """Approved listings of approved providers (provider_dropship's service)."""
+    return provider_pool.pool_listings()
 
 
 def platform_pool_variants() -> QuerySet:
@@ -55,9 +55,10 @@ def platform_pool_products() -> QuerySet:
 
 
 def settlement_prices(variant_ids: Iterable[int]) -> Dict[int, Decimal]:
-    """What the platform pays per unit, for variants in the platform pool."""
-    rows = _approved_listings().filter(variant_id__in=list(variant_ids))
-    return dict(rows.values_list("variant_id", "settlement_price_amount"))
+    """What the platform pays per unit, for variants in the platform pool, as
+    the below-cost guard must see it (a new price waiting for review counts
+    at once when it is higher: provider_dropship.pool.settlement_prices)."""
+    return provider_pool.settlement_prices(variant_ids)
 
 
 def default_rule(channel: Channel) -> PriceRule:

@@ -9,6 +9,10 @@ class ProviderDropshipConfig(AppConfig):
     def ready(self):
         from plugins.core.errors import register_error_codes
 
-        from .error_codes import SettlementErrorCode, SubOrderErrorCode
+        from .error_codes import (
+            ProviderErrorCode,
+            SettlementErrorCode,
+            SubOrderErrorCode,
+        )
 
-        register_error_codes(SubOrderErrorCode, SettlementErrorCode)
+        register_error_codes(ProviderErrorCode, SubOrderErrorCode, SettlementErrorCode)

@@ -140,14 +140,10 @@ def normalize_phone(raw: str) -> Optional[str]:
 
 
 # Images a provider may upload as advertising assets.
-IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 # Onboarding documents (licence, contract, inventory proof).
-DOCUMENT_TYPES = {
-    "application/pdf": "pdf",
-    "image/jpeg": "jpg",
-    "image/png": "png",
-}
+DOCUMENT_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 _MAGIC = (

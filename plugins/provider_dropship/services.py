@@ -1,4 +1,6 @@
-"""Provider use cases."""
+"""Provider use cases (overview); the parts live in their own modules:
+``memberships`` (provider users), ``onboarding`` (applications),
+``invitations``, ``suspension``, ``stock``, ``listings``, ``assets``, ``pool``."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ from typing import Optional
 
 from django.db.models import Count, QuerySet
 
-from .models import Provider, SupplyListing
+from . import pool
+from .models import Provider
 
 
 def providers_overview() -> QuerySet:
@@ -20,5 +23,4 @@ def providers_overview() -> QuerySet:
 
 def settlement_price(variant_id: int) -> Optional[Decimal]:
     """What the platform pays the provider for one unit, shipping included."""
-    listing = SupplyListing.objects.filter(variant_id=variant_id).first()
-    return listing.settlement_price_amount if listing else None
+    return pool.approved_settlement_price(variant_id)

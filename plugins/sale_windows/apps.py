@@ -16,6 +16,7 @@ class SaleWindowsConfig(AppConfig):
         from plugins.provider_dropship.line_cancellation import (
             register_line_cancellation_listener,
         )
+        from plugins.provider_dropship.stock_floor import register_stock_floor_source
 
         from . import reservations, sale_admin, services
         from .error_codes import FlashSaleErrorCode
@@ -34,3 +35,5 @@ class SaleWindowsConfig(AppConfig):
         # A provider cancelling some lines of an order gives their flash
         # units and the customer's allowance back, as a cancelled order does.
         register_line_cancellation_listener(reservations.give_back_units_of_order)
+        # Providers may not lower stock below what flash sales set aside.
+        register_stock_floor_source(sale_admin.set_aside_units)

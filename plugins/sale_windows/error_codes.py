@@ -9,6 +9,7 @@ class FlashSaleErrorCode(str, Enum):
     LIMIT_EXCEEDED = "limit_exceeded"
     INVALID_QUANTITY = "invalid_quantity"
     NOT_IN_CHANNEL = "not_in_channel"
+    PROVIDER_UNAVAILABLE = "provider_unavailable"  # its provider is suspended
     # Brakes against hoarding (hold_policy.py)
     SIGN_IN_REQUIRED = "sign_in_required"
     RATE_LIMITED = "rate_limited"

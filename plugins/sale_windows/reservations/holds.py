@@ -11,10 +11,13 @@ from typing import Optional, Tuple
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from plugins.provider_dropship.pool import withdrawn_listings
 
 from .. import domain, hold_policy
 from ..domain import Refusal
-from ..models import Reservation
+from ..models import FlashSaleItem, Reservation
 from .gate_states import gate_state, publish_on_commit
 from .locked_item import (
     EXPIRED,
@@ -76,6 +79,11 @@ def reserve(item_id: int, quantity: int, buyer: Buyer) -> Reservation:
         item = lock_item(item_id)
         if item is None:
             raise ReservationError("not_found", "No flash-sale item with this ID.")
+        if provider_withdrawn(item.item_id):
+            raise ReservationError(
+                "provider_unavailable",
+                "This item's provider is not selling at the moment.",
+            )
         expire_lapsed(item)
         over = hold_policy.bounds_refusal(
             item.item_id, item.now, buyer.customer_key, buyer.checkout_token
@@ -90,6 +98,16 @@ def reserve(item_id: int, quantity: int, buyer: Buyer) -> Reservation:
     if refusal:
         raise refused(refusal)
     return reservation
+
+
+def provider_withdrawn(item_id: int) -> bool:
+    """The item's variant is a provider's listing that is off sale now (its
+    provider suspended, or the listing not approved): one query."""
+    return (
+        FlashSaleItem.objects.filter(pk=item_id)
+        .filter(Exists(withdrawn_listings().filter(variant_id=OuterRef("variant_id"))))
+        .exists()
+    )
 
 
 def decide_and_hold(
