@@ -112,7 +112,7 @@ def statement_list(request):
         request,
         "statements.html",
         "statements",
-        status=400 if errors else 200,
+        http_status=400 if errors else 200,
         statements=statements,
         form=form,
         errors=errors,

@@ -5,6 +5,7 @@ from . import (
     flash_sale_views,
     outbox_views,
     provider_order_views,
+    provider_review_views,
     provider_views,
     views,
 )
@@ -50,6 +51,57 @@ urlpatterns = [
         name="channel-pool-remove",
     ),
     path("providers/", provider_views.provider_list, name="providers"),
+    path(
+        "providers/<int:provider_id>/suspend/",
+        provider_views.provider_suspend,
+        name="provider-suspend",
+    ),
+    path(
+        "providers/<int:provider_id>/reactivate/",
+        provider_views.provider_reactivate,
+        name="provider-reactivate",
+    ),
+    path("providers/invite/", provider_views.provider_invite, name="provider-invite"),
+    path(
+        "providers/applications/",
+        provider_review_views.application_list,
+        name="provider-applications",
+    ),
+    path(
+        "providers/applications/<int:application_id>/",
+        provider_review_views.application_detail,
+        name="provider-application",
+    ),
+    path(
+        "providers/applications/<int:application_id>/documents/<slug:kind>/",
+        provider_review_views.application_document,
+        name="provider-application-document",
+    ),
+    path(
+        "providers/applications/<int:application_id>/<slug:decision>/",
+        provider_review_views.application_decide,
+        name="provider-application-decide",
+    ),
+    path(
+        "providers/listings/",
+        provider_review_views.listing_list,
+        name="provider-listings",
+    ),
+    path(
+        "providers/listings/<int:listing_id>/",
+        provider_review_views.listing_detail,
+        name="provider-listing",
+    ),
+    path(
+        "providers/listings/<int:listing_id>/assets/<int:asset_id>/",
+        provider_review_views.listing_asset,
+        name="provider-listing-asset",
+    ),
+    path(
+        "providers/listings/<int:listing_id>/<slug:decision>/",
+        provider_review_views.listing_decide,
+        name="provider-listing-decide",
+    ),
     path(
         "providers/sub-orders/",
         provider_order_views.sub_order_board,

@@ -9,18 +9,34 @@ from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.core.management import call_command
 from django.utils import timezone
+from saleor.account.models import User
+from saleor.order.models import Order
 from saleor.product.models import Product, ProductVariant
 from saleor.shipping.models import ShippingMethod
 from saleor.warehouse.models import Stock
 
 from plugins.channel_pricing.models import Channel, ChannelMember, ChannelPoolEntry
 from plugins.points_payment.models import PointsAccount, PointsTransfer
-from plugins.provider_dropship.models import Provider, SupplyListing
+from plugins.provider_dropship.memberships import provider_for_user
+from plugins.provider_dropship.models import (
+    Provider,
+    ProviderApplication,
+    SubOrder,
+    SupplyListing,
+)
+from plugins.provider_dropship.sub_order_workflow import order_shipment_state
 from plugins.sale_windows.models import FlashSale
-from saleor_flash.demo import seed_demo
+from saleor_flash.demo import data, seed_demo
 from saleor_flash.demo.summary import count_objects
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """The application's documents go to a scratch storage."""
+    settings.MEDIA_ROOT = str(tmp_path)
+
 
 LIVE = "Midnight madness"
 UPCOMING = "Pre-order: winter boots"
@@ -100,6 +116,9 @@ def test_command_prints_links_logins_and_secrets(monkeypatch):
     assert "demo-wellness-secret-change-me" in text
     assert "http://localhost:8123/c/travel-club/" in text
     assert "demo-travel-secret-change-me" in text
+    assert "Provider portal: http://localhost:8123/provider/" in text
+    assert "owner@acme-supply.example.com / flash-demo-123" in text
+    assert "owner@golden-harvest.example.com / flash-demo-123" in text
 
 
 def test_store_providers_and_catalogue():
@@ -114,7 +133,10 @@ def test_store_providers_and_catalogue():
     zone_countries = {country.code for country in method.shipping_zone.countries}
     assert {"US", "PL", "DE", "GB", "CN"} <= zone_countries
 
-    providers = {p.slug: p for p in Provider.objects.all()}
+    providers = {
+        p.slug: p
+        for p in Provider.objects.filter(slug__in=["acme-supply", "golden-harvest"])
+    }
     assert providers["acme-supply"].onboarding == "sign_up"
     assert providers["golden-harvest"].onboarding == "invitation"
     for provider in providers.values():
@@ -254,3 +276,31 @@ def test_rerun_revives_sales_keeps_sold_and_balances():
         channel__slug="travel-club", kind="member"
     ).values_list("credits_posted", flat=True)
     assert list(member_credits) == [50_000] * 3
+
+
+def test_providers_portal_logins_application_invitation_and_split_order():
+    seed_demo(io.StringIO())
+
+    for slug, email in data.PROVIDER_LOGINS.items():
+        membership = provider_for_user(User.objects.get(email=email).pk)
+        assert membership.provider_id == Provider.objects.get(slug=slug).pk
+        assert membership.role.value == "owner"
+        assert User.objects.get(email=email).check_password(data.DEMO_PASSWORD)
+
+    application = ProviderApplication.objects.get(
+        email=data.PENDING_APPLICATION["email"]
+    )
+    assert application.status == "submitted"
+    assert application.business_licence and application.inventory_proof
+    invited = Provider.objects.get(contact_email=data.INVITED_PROVIDER["email"])
+    assert (invited.status, invited.onboarding) == ("invited", "invitation")
+    assert invited.invitations.filter(used_at__isnull=True).exists()
+
+    order = Order.objects.get(customer_note=data.SPLIT_ORDER_NOTE)
+    sub_orders = {s.provider.slug: s for s in SubOrder.objects.filter(order=order)}
+    assert set(sub_orders) == {"acme-supply", "golden-harvest"}
+    assert sub_orders["acme-supply"].status == "shipped"
+    assert sub_orders["acme-supply"].tracking_number == "SF1000000001"
+    assert sub_orders["golden-harvest"].status == "new"
+    assert order_shipment_state(order.pk).value == "partially_shipped"
+    assert order.status == "partially fulfilled"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import order_views, statement_views, views
+from . import order_views, statement_views, stock_views, views
 
 app_name = "provider_portal"
 
@@ -8,6 +8,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
+    path("listings/", stock_views.listing_list, name="listings"),
+    path("assets/<int:asset_id>/", stock_views.asset_file, name="asset"),
+    path("warehouses/", stock_views.warehouse_list, name="warehouses"),
+    path(
+        "warehouses/<uuid:warehouse_id>/stock/",
+        stock_views.stock_change,
+        name="stock-change",
+    ),
     path("orders/", order_views.order_list, name="orders"),
     path("orders/<int:sub_order_id>/", order_views.order_detail, name="order"),
     path(

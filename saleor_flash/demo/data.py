@@ -25,6 +25,7 @@ MERCHANDISER_PERMISSIONS = (
     ("product", "manage_products"),
     ("discount", "manage_discounts"),
     ("order", "manage_orders"),
+    ("provider_dropship", "manage_providers"),
 )
 
 SITE_DOMAIN = "localhost:8000"
@@ -257,3 +258,34 @@ FLASH_SALES = (
 )
 
 PRODUCTS_BY_SKU: Dict[str, ProductSpec] = {spec.sku: spec for spec in CATALOG}
+
+
+# The provider portal (/provider/): one owner sign-in per demo provider.
+PROVIDER_LOGINS = {
+    "acme-supply": "owner@acme-supply.example.com",
+    "golden-harvest": "owner@golden-harvest.example.com",
+}
+# A self sign-up waiting for review, and a platform invitation not yet used.
+PENDING_APPLICATION = {
+    "company_name": "Jade River Ceramics",
+    "legal_name": "Jade River Ceramics Co., Ltd.",
+    "tax_id": "91330100MA2J8R8X7Q",
+    "contact_name": "Chen Jing",
+    "contact_phone": "+86 571 8888 6666",
+    "email": "apply@jade-river.example.com",
+    "street_address": "18 Longjing Road",
+    "city": "Hangzhou",
+    "postal_code": "310000",
+    "country": "CN",
+}
+INVITED_PROVIDER = {
+    "name": "Dragon Tea House",
+    "email": "owner@dragon-tea.example.com",
+    "legal_name": "Dragon Tea House Ltd.",
+    "contact_name": "Wang Fang",
+    "contact_phone": "+86 21 6888 1234",
+}
+# An order spanning both providers; Acme has shipped its part.
+SPLIT_ORDER_NOTE = "demo: an order spanning two providers"
+SPLIT_ORDER_LINES = (("ACME-002", 2), ("GH-001", 1))
+SPLIT_ORDER_TRACKING = ("SF Express", "SF1000000001")

@@ -28,9 +28,16 @@ def merchandiser_permissions():
     """Saleor 2.10 permissions as django Permission rows (assigned per user)."""
     permissions = []
     for app_label, codename in data.MERCHANDISER_PERMISSIONS:
-        permissions.append(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        # filter, not get: an app may declare one codename on two models
+        # (provider_dropship's manage_providers, until the branches merge).
+        rows = list(
+            Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            )
         )
+        if not rows:
+            raise Permission.DoesNotExist(f"{app_label}.{codename}")
+        permissions += rows
     return permissions
 
 

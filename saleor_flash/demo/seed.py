@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from saleor_flash import config
 
-from . import catalog, channels, data, people, sales, store
+from . import catalog, channels, data, people, providers, sales, store
 from .summary import ChannelEntry, DemoSummary, Tally, count_objects
 
 T = TypeVar("T")
@@ -66,6 +66,27 @@ def seed_demo(stdout: TextIO) -> DemoSummary:
         )
         _step(stdout, tally, "merchandiser", lambda: people.ensure_merchandiser(tally))
         _step(stdout, tally, "shopper", lambda: people.ensure_shopper(tally))
+        owners = _step(
+            stdout,
+            tally,
+            "provider portal logins",
+            lambda: providers.ensure_provider_logins(tally),
+        )
+        _step(
+            stdout,
+            tally,
+            "provider application and invitation",
+            lambda: (
+                providers.ensure_pending_application(tally),
+                providers.ensure_invitation(tally),
+            ),
+        )
+        _step(
+            stdout,
+            tally,
+            "order split between two providers",
+            lambda: providers.ensure_split_order(owners, tally),
+        )
         counts = count_objects()
 
     summary = build_summary(demo_channels, counts, tally)
@@ -79,6 +100,8 @@ def build_summary(demo_channels, counts, tally: Tally) -> DemoSummary:
     return DemoSummary(
         api_url=f"{base_url}/graphql/",
         console_url=f"{base_url}/dashboard-ext/",
+        portal_url=f"{base_url}/provider/",
+        provider_logins=sorted(data.PROVIDER_LOGINS.values()),
         merchandiser_email=data.MERCHANDISER_EMAIL,
         shopper_email=data.SHOPPER_EMAIL,
         password=data.DEMO_PASSWORD,

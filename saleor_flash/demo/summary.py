@@ -75,6 +75,8 @@ class DemoSummary:
     channels: List[ChannelEntry]
     counts: Dict[str, int]
     created: Dict[str, int] = field(default_factory=dict)
+    portal_url: str = ""
+    provider_logins: List[str] = field(default_factory=list)
 
     @property
     def created_total(self) -> int:
@@ -87,9 +89,14 @@ class DemoSummary:
             f"  API:          {self.api_url}",
             f"  Console:      {self.console_url}",
             f"  Merchandiser: {self.merchandiser_email} / {self.password}"
-            " (staff: manage products, discounts, orders)",
+            " (staff: manage products, discounts, orders, providers)",
             f"  Shopper:      {self.shopper_email} / {self.password}",
         ]
+        if self.portal_url:
+            lines.append(f"  Provider portal: {self.portal_url}")
+            lines += [
+                f"    {email} / {self.password}" for email in self.provider_logins
+            ]
         for channel in self.channels:
             lines += [
                 f"  Channel {channel.name} ({channel.slug}):",

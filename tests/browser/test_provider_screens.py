@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -16,6 +17,7 @@ from saleor.order.models import Order
 
 from plugins.provider_dropship import sub_order_workflow
 from plugins.provider_dropship.models import SubOrder
+from tests.dashboard_ext.provider_world import pending_listing, submitted_application
 from tests.provider_dropship.world import make_supplier, place_order, store
 
 pytestmark = [
@@ -109,3 +111,69 @@ def test_console_board_shows_partially_shipped(
 
     page.get_by_role("link", name="partially shipped").click()
     expect(page.get_by_test_id("order-card")).to_have_count(1)
+
+
+def test_portal_stock_change_shows_in_the_audit_log(page, screenshot_dir):
+    store()
+    a = make_supplier(stock=50)
+    sku = a.variants[0].sku
+
+    page.goto("/provider/login/")
+    sign_in(page, a.user.email, PROVIDER_PASSWORD)
+    page.get_by_role("navigation", name="Portal").get_by_role(
+        "link", name="Warehouses and stock"
+    ).click()
+    row = page.locator(f'[data-testid="stock-row"][data-sku="{sku}"]')
+    expect(row.locator('[data-field="quantity"]')).to_have_text("50")
+    row.get_by_label("New quantity").fill("42")
+    row.get_by_label("Reason").fill("Eight units water-damaged")
+    row.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Stock saved")
+    expect(row.locator('[data-field="quantity"]')).to_have_text("42")
+    audit = page.get_by_test_id("audit-row").first
+    expect(audit.locator('[data-field="change"]')).to_have_text("50 → 42")
+    expect(audit).to_contain_text("Eight units water-damaged")
+    expect(audit).to_contain_text(a.user.email)
+    page.screenshot(path=str(screenshot_dir / "portal-stock.png"), full_page=True)
+
+
+def test_console_approves_an_application_and_reviews_a_listing(page, screenshot_dir):
+    store()
+    application = submitted_application("Jade River Ceramics")
+    supplier = make_supplier()
+    listing = pending_listing(supplier.provider.pk)
+    staff = providers_staff()
+
+    page.goto("/dashboard-ext/providers/applications/")
+    sign_in(page, staff.email, STAFF_PASSWORD)
+    page.get_by_role("link", name="Jade River Ceramics").click()
+    expect(page.get_by_test_id("application-status")).to_have_text("Submitted")
+    expect(page.get_by_test_id("documents").get_by_role("link")).to_have_count(3)
+    page.screenshot(
+        path=str(screenshot_dir / "console-application.png"), full_page=True
+    )
+    page.get_by_label("Note to the applicant").fill("Documents verified.")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_test_id("application-status")).to_have_text("Approved")
+    expect(page.get_by_test_id("review-note")).to_contain_text("Documents verified.")
+    application.refresh_from_db()
+    assert application.provider.status == "approved"
+
+    page.get_by_role("navigation", name="Providers").get_by_role(
+        "link", name="Listing review"
+    ).click()
+    page.get_by_role("link", name=listing.variant.sku).click()
+    image = page.get_by_test_id("assets").locator("img")
+    expect(image).to_have_count(1)
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
+    page.get_by_label("Unified sale price").fill("59.00")
+    page.get_by_label("Note to the provider").fill("Great photos.")
+    page.screenshot(path=str(screenshot_dir / "console-listing.png"), full_page=True)
+    page.get_by_role("button", name="Approve").click()
+    expect(page.get_by_test_id("listing-status")).to_have_text("Approved")
+    listing.refresh_from_db()
+    assert listing.status == "approved"
+    assert listing.variant.price_override_amount == Decimal("59.00")
