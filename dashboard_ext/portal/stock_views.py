@@ -12,6 +12,8 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
@@ -36,7 +38,10 @@ class WarehouseStock:
 
 def _warehouses(provider_id: int):
     by_warehouse: OrderedDict[uuid.UUID, WarehouseStock] = OrderedDict()
-    for row in stock.provider_stocks(provider_id):
+    rows = stock.provider_stocks(provider_id).annotate(
+        allocated=Coalesce(Sum("allocations__quantity_allocated"), 0)
+    )
+    for row in rows:
         entry = by_warehouse.setdefault(row.warehouse_id, WarehouseStock(row.warehouse))
         entry.stock_rows.append(row)
     return list(by_warehouse.values())
