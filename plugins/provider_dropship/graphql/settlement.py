@@ -1,8 +1,6 @@
 """Settlement statements: staff (MANAGE_PROVIDERS) produce them and record
 returns; provider users read their own providers' statements."""
 
-import json
-
 import graphene
 from saleor.graphql.core.connection import CountableDjangoObjectType
 from saleor.graphql.core.types import Money
@@ -41,7 +39,7 @@ class SettlementStatement(CountableDjangoObjectType):
 
     @staticmethod
     def resolve_document(root, _info):
-        return json.dumps(settlement.statement_document(root))
+        return settlement.statement_document(root)
 
     @staticmethod
     def resolve_csv(root, _info):
