@@ -1,4 +1,4 @@
-"""Permissions of the provider plugin, for GraphQL and the console alike."""
+"""The staff permission of the providers' area (declared on ``Provider.Meta``)."""
 
 from saleor.core.permissions import BasePermissionEnum
 

@@ -2,8 +2,8 @@
 
 A provider user works only its own provider's sub-orders; staff with
 ``manage_providers`` see every one; a buyer sees the shipments of their own
-orders. Until providers-onboarding's ``ProviderUser`` is merged a provider's
-users are ``Provider.users``; ``provider_ids_of`` is the one place to change.
+orders. A provider user's provider comes from ``memberships.provider_for_user``
+(never from ids the client sends).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from typing import List, Optional
 
 from django.db.models import QuerySet
 
-from .models import Provider, SubOrder
+from .memberships import provider_for_user
+from .models import SubOrder
 from .permissions import ProviderPermissions
 
 
@@ -20,7 +21,8 @@ def provider_ids_of(user) -> List[int]:
     """The providers a signed-in user works for (none for anyone else)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return list(Provider.objects.filter(users=user).values_list("pk", flat=True))
+    membership = provider_for_user(user.pk)
+    return [membership.provider_id] if membership else []
 
 
 def is_settlement_staff(user) -> bool:

@@ -35,7 +35,7 @@ def unlocked(message_id) -> bool:
 
 def webhook_of(provider):
     return OutboxMessage.objects.filter(
-        kind="webhook", url=provider.endpoint.webhook_url
+        kind="webhook", url=provider.webhook_url
     ).latest("pk")
 
 

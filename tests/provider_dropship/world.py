@@ -18,7 +18,7 @@ from saleor.warehouse.models import Stock, Warehouse
 
 from plugins.provider_dropship.models import (
     Provider,
-    ProviderEndpoint,
+    ProviderUser,
     ProviderWarehouse,
     SupplyListing,
 )
@@ -98,9 +98,11 @@ def make_supplier(
         slug=f"provider-{tag}",
         status="approved",
         contact_email=f"orders-{tag}@provider.test",
+        webhook_url=webhook_url,
+        webhook_secret=SECRET if webhook_url else "",
     )
     user = User.objects.create_user(f"staff-{tag}@provider.test", "provider-password")
-    provider.users.add(user)
+    ProviderUser.objects.create(provider=provider, user=user, role="owner")
     warehouse = Warehouse.objects.create(
         slug=f"provider-wh-{tag}",
         name=f"Provider warehouse {tag}",
@@ -112,10 +114,6 @@ def make_supplier(
     )
     warehouse.shipping_zones.add(zone)
     ProviderWarehouse.objects.create(provider=provider, warehouse=warehouse)
-    if webhook_url:
-        ProviderEndpoint.objects.create(
-            provider=provider, webhook_url=webhook_url, webhook_secret=SECRET
-        )
     made = []
     for n in range(variants):
         variant = make_variant(f"{tag}-{n}", price)
