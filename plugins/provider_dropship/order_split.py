@@ -3,7 +3,7 @@ transaction (Saleor's ``order_created`` hook), and telling each provider.
 
 A fixed number of queries per order whatever its number of lines: the
 order's lines, its allocations with their warehouses' providers, the
-variants' listings, the providers with their endpoints, two inserts; then
+variants' listings, the providers (their webhook and e-mail), two inserts; then
 the outbox writes, two per provider (webhook and e-mail).
 """
 
@@ -16,7 +16,7 @@ from saleor.order.models import Order, OrderLine
 from saleor.warehouse.models import Allocation
 
 from . import provider_notices
-from .models import Provider, ProviderEndpoint, SubOrder, SubOrderLine, SupplyListing
+from .models import Provider, SubOrder, SubOrderLine, SupplyListing
 from .split_plan import (
     AllocatedUnits,
     Listing,
@@ -101,17 +101,15 @@ def split_order(order) -> List[SubOrder]:
 
 
 def _tell_providers(order, plan, by_provider, lines_by_id) -> None:
-    providers = Provider.objects.filter(pk__in=list(plan)).select_related("endpoint")
+    providers = Provider.objects.filter(pk__in=list(plan)).only(
+        "pk", "name", "contact_email", "webhook_url", "webhook_secret"
+    )
     address = provider_notices.ship_to(order.shipping_address)
     for provider in providers:
-        try:
-            endpoint = provider.endpoint
-        except ProviderEndpoint.DoesNotExist:
-            endpoint = None
         items = [
             provider_notices.item(lines_by_id[planned.line_id], planned.quantity)
             for planned in plan[provider.pk]
         ]
         provider_notices.tell_provider_of_sub_order(
-            provider, endpoint, by_provider[provider.pk].pk, items, address
+            provider, by_provider[provider.pk].pk, items, address
         )

@@ -85,19 +85,18 @@ def _items_text(items: Sequence[Dict[str, Any]]) -> str:
 
 
 def tell_provider_of_sub_order(
-    provider, endpoint, sub_order_id: int, items, address: Dict[str, str]
+    provider, sub_order_id: int, items, address: Dict[str, str]
 ) -> List[int]:
-    """Webhook (if the provider has an endpoint with a secret) and e-mail
-    (the endpoint's address, else the provider's contact e-mail); returns
-    the outbox message ids."""
+    """Webhook (if the provider has a webhook URL and secret) and e-mail (its
+    contact e-mail, if any); returns the outbox message ids."""
     payload = provider_payload(sub_order_id, items, address)
     written = []
-    if endpoint is not None and endpoint.webhook_url and endpoint.webhook_secret:
+    if provider.webhook_url and provider.webhook_secret:
         message = outbox.enqueue_webhook(
-            endpoint.webhook_url, endpoint.webhook_secret, SUB_ORDER_CREATED, payload
+            provider.webhook_url, provider.webhook_secret, SUB_ORDER_CREATED, payload
         )
         written.append(message.pk)
-    email = (endpoint.email if endpoint is not None else "") or provider.contact_email
+    email = provider.contact_email
     if email:
         body = (
             f"New drop-ship sub-order SO-{sub_order_id} for {provider.name}.\n\n"

@@ -2,8 +2,8 @@
 
 A provider user works only its own provider's sub-orders; staff with
 ``manage_providers`` see every one; a buyer sees the shipments of their own
-orders. A provider user is a ``ProviderUser`` (``memberships.provider_for_user``);
-``provider_ids_of`` is the one place that asks.
+orders. A provider user's provider comes from ``memberships.provider_for_user``
+(never from ids the client sends).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def provider_ids_of(user) -> List[int]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     membership = provider_for_user(user.pk)
-    return [membership.provider_id] if membership is not None else []
+    return [membership.provider_id] if membership else []
 
 
 def is_settlement_staff(user) -> bool:

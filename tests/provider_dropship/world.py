@@ -18,7 +18,6 @@ from saleor.warehouse.models import Stock, Warehouse
 
 from plugins.provider_dropship.models import (
     Provider,
-    ProviderEndpoint,
     ProviderUser,
     ProviderWarehouse,
     SupplyListing,
@@ -99,6 +98,8 @@ def make_supplier(
         slug=f"provider-{tag}",
         status="approved",
         contact_email=f"orders-{tag}@provider.test",
+        webhook_url=webhook_url,
+        webhook_secret=SECRET if webhook_url else "",
     )
     user = User.objects.create_user(f"staff-{tag}@provider.test", "provider-password")
     ProviderUser.objects.create(provider=provider, user=user, role="owner")
@@ -113,10 +114,6 @@ def make_supplier(
     )
     warehouse.shipping_zones.add(zone)
     ProviderWarehouse.objects.create(provider=provider, warehouse=warehouse)
-    if webhook_url:
-        ProviderEndpoint.objects.create(
-            provider=provider, webhook_url=webhook_url, webhook_secret=SECRET
-        )
     made = []
     for n in range(variants):
         variant = make_variant(f"{tag}-{n}", price)

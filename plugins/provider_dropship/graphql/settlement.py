@@ -1,8 +1,6 @@
 """Settlement statements: staff (MANAGE_PROVIDERS) produce them and record
 returns; provider users read their own providers' statements."""
 
-import json
-
 import graphene
 from saleor.graphql.core.connection import CountableDjangoObjectType
 from saleor.graphql.core.types import Money
@@ -41,7 +39,7 @@ class SettlementStatement(CountableDjangoObjectType):
 
     @staticmethod
     def resolve_document(root, _info):
-        return json.dumps(settlement.statement_document(root))
+        return settlement.statement_document(root)
 
     @staticmethod
     def resolve_csv(root, _info):
@@ -128,30 +126,6 @@ class SubOrderLineReturn(SettlementStaffMutation):
         return cls(units_returned=entry.units)
 
 
-class ProviderEndpointUpdate(SettlementStaffMutation):
-    ok = graphene.Boolean()
-
-    class Arguments:
-        provider_id = graphene.ID(required=True)
-        webhook_url = graphene.String(description="Blank: no webhook.")
-        webhook_secret = graphene.String(description="The signing secret.")
-        email = graphene.String(description="Blank: the provider's contact e-mail.")
-
-    class Meta:
-        description = "Where a provider hears of new sub-orders (webhook, e-mail)."
-
-    @classmethod
-    def perform_mutation(cls, _root, _info, **data):
-        from .. import provider_endpoints
-
-        pk = global_ids.decode_int(data["provider_id"], "Provider", "provider_id")
-        provider_endpoints.set_endpoint(
-            pk, data.get("webhook_url"), data.get("webhook_secret"), data.get("email")
-        )
-        return cls(ok=True)
-
-
 class SettlementMutations(graphene.ObjectType):
     settlement_statement_create = SettlementStatementCreate.Field()
     sub_order_line_return = SubOrderLineReturn.Field()
-    provider_endpoint_update = ProviderEndpointUpdate.Field()

@@ -1,5 +1,6 @@
 """Drop-ship sub-orders: one per provider and order, made in the order's
-transaction (``order_split``), and the provider's notification endpoint."""
+transaction (``order_split``). The provider hears of them at its
+``webhook_url`` (signed with ``webhook_secret``) and ``contact_email``."""
 
 from django.conf import settings
 from django.db import models
@@ -10,20 +11,7 @@ from plugins.core.choices import choices
 from ..shipping_rules import SubOrderStatus
 from .providers import Provider
 
-__all__ = ["ProviderEndpoint", "SubOrder", "SubOrderLine"]
-
-
-class ProviderEndpoint(models.Model):
-    """Where a provider is told about new sub-orders: a signed webhook (URL
-    and signing secret; none = no webhook) and an e-mail address (blank =
-    the provider's contact e-mail)."""
-
-    provider = models.OneToOneField(
-        Provider, related_name="endpoint", on_delete=models.CASCADE
-    )
-    webhook_url = models.URLField(max_length=2000, blank=True)
-    webhook_secret = models.CharField(max_length=255, blank=True)
-    email = models.EmailField(blank=True)
+__all__ = ["SubOrder", "SubOrderLine"]
 
 
 class SubOrder(models.Model):
@@ -68,11 +56,6 @@ class SubOrder(models.Model):
                 fields=["order", "provider"], name="one_sub_order_per_provider"
             )
         ]
-        permissions = (
-            # Declared here until providers-onboarding's ProviderPermissions
-            # is merged (the lead reconciles: one declaration of it).
-            ("manage_providers", "Manage providers, sub-orders and settlement."),
-        )
 
     def __str__(self) -> str:
         return f"Sub-order {self.pk} of order {self.order_id} ({self.provider_id})"
