@@ -5,8 +5,9 @@ class ProviderDropshipPlugin(FlashPlugin):
     PLUGIN_ID = "flash.provider_dropship"
     PLUGIN_NAME = "Provider drop-ship"
     PLUGIN_DESCRIPTION = (
-        "Not built yet (issue #12): providers will sign up, list goods and "
-        "fulfil drop-ship sub-orders. Today it keeps the demo's provider, "
-        "warehouse and listing rows behind the staff providers query; orders "
-        "are not split."
+        "Providers sign up (reviewed, decisions e-mailed) or are invited, "
+        "manage stock in their own warehouses (audited, never below what "
+        "flash sales set aside) and submit listings that staff review into "
+        "the platform pool; suspension takes a provider's goods off sale. "
+        "Orders are not split into sub-orders in this part."
     )
