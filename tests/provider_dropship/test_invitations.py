@@ -118,3 +118,41 @@ def test_a_spent_link_is_spent_for_a_concurrent_click_too():
     with pytest.raises(invitations.InvitationError) as refused:
         invitations.accept_invitation(link_token, "second-passphrase")
     assert refused.value.code == "token_used"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_clicks_set_one_password():
+    import threading
+
+    from django.db import connection
+
+    from plugins.provider_dropship.invitations import ProviderDetails, invite_provider
+
+    issued = invite_provider(
+        ProviderDetails(name="Racer", email="race@example.com"), None
+    )
+    barrier = threading.Barrier(6)
+    results = []
+
+    def accept(password):
+        barrier.wait()
+        try:
+            invitations.accept_invitation(issued.token, password)
+            results.append(password)
+        except invitations.InvitationError as error:
+            results.append(error.code)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=accept, args=(f"passphrase-{n}",)) for n in range(6)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [r for r in results if r.startswith("passphrase-")]
+    assert len(winners) == 1, results
+    assert sorted(r for r in results if r not in winners) == ["token_used"] * 5
+    user = User.objects.get(email="race@example.com")
+    assert user.check_password(winners[0])
