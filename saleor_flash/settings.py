@@ -194,6 +194,8 @@ FLASH_OUTBOX_TIMEOUT_SECONDS = float(os.environ.get("FLASH_OUTBOX_TIMEOUT_SECOND
 FLASH_OUTBOX_QUEUE = os.environ.get("FLASH_OUTBOX_QUEUE", "")
 # Webhook of sale start/end/sold-out, through the outbox (off when unset).
 FLASH_SALE_EVENT_WEBHOOK_URL = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_URL", "")
+# Base of links e-mailed to provider applicants and invited provider users.
+FLASH_PUBLIC_URL = os.environ.get("FLASH_PUBLIC_URL", "http://127.0.0.1:8000")
 FLASH_SALE_EVENT_WEBHOOK_SECRET = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_SECRET", "")
 # Redis of the flash-sale admission gate (default: REDIS_URL).
 FLASH_GATE_REDIS_URL = os.environ.get("FLASH_GATE_REDIS_URL") or REDIS_URL

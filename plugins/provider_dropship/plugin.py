@@ -7,12 +7,16 @@ class ProviderDropshipPlugin(FlashPlugin):
     PLUGIN_ID = "flash.provider_dropship"
     PLUGIN_NAME = "Provider drop-ship"
     PLUGIN_DESCRIPTION = (
+        "Providers sign up (reviewed, decisions e-mailed) or are invited, "
+        "manage stock in their own warehouses (audited, never below what "
+        "flash sales set aside) and submit listings that staff review into "
+        "the platform pool; suspension takes a provider's goods off sale. "
         "Splits each order into one drop-ship sub-order per provider (by the "
         "warehouse Saleor allocated), tells each provider through a signed "
         "webhook and an e-mail from the outbox, lets providers accept, ship "
         "with tracking, deliver or cancel lines (stock back, refund), keeps the "
         "order's Saleor fulfilments in step, and produces settlement "
-        "statements. Provider onboarding and listings: see issue #12."
+        "statements."
     )
 
     @when_active

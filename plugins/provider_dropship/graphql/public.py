@@ -2,6 +2,7 @@
 invited users (carrying their set-password token)."""
 
 import graphene
+from django.conf import settings
 from saleor.graphql.core.types import Upload
 
 from plugins.core import rate_limit
@@ -10,8 +11,12 @@ from .. import invitations, onboarding
 from .base import ProviderPublicMutation
 from .types import ProviderApplication
 
-# Sign-ups per client address and hour (0 turns the brake off).
-CREATE_LIMIT = rate_limit.Limit(count=20, seconds=3600)
+
+def create_limit() -> rate_limit.Limit:
+    """Sign-ups per client address and hour (0 turns the brake off)."""
+    count = int(getattr(settings, "FLASH_PROVIDER_APPLICATIONS_PER_HOUR", 20))
+    return rate_limit.Limit(count=count, seconds=3600)
+
 
 ProviderDocumentKindEnum = graphene.Enum(
     "ProviderDocumentKind",
@@ -53,7 +58,7 @@ class ProviderApplicationCreate(ProviderPublicMutation):
         if not rate_limit.allow(
             "provider-application",
             rate_limit.client_address(info.context),
-            CREATE_LIMIT,
+            create_limit(),
         ):
             raise onboarding.ApplicationError(
                 onboarding.ApplicationError.INVALID,

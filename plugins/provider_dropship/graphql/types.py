@@ -17,9 +17,17 @@ from ..domain import (
 
 ProviderStatusEnum = graphene.Enum.from_enum(ProviderStatus)
 ProviderOnboardingEnum = graphene.Enum.from_enum(Onboarding)
-ProviderRoleEnum = graphene.Enum.from_enum(ProviderRole)
-ProviderApplicationStatusEnum = graphene.Enum.from_enum(ApplicationStatus)
-ProviderListingStatusEnum = graphene.Enum.from_enum(ListingStatus)
+
+
+def _named_enum(name, enum):
+    return graphene.Enum(name, [(member.name, member.value) for member in enum])
+
+
+ProviderRoleEnum = _named_enum("ProviderRole", ProviderRole)
+ProviderApplicationStatusEnum = _named_enum(
+    "ProviderApplicationStatus", ApplicationStatus
+)
+ProviderListingStatusEnum = _named_enum("ProviderListingStatus", ListingStatus)
 
 
 def _file_url(info, field_file):

@@ -1,0 +1,97 @@
+"""Suspension: a suspended provider's listings leave every pool and flash
+sale at once; reactivation brings them back; nothing stored is removed."""
+
+import uuid
+
+import pytest
+
+from plugins.channel_pricing import pricing
+from plugins.core.models import OutboxMessage
+from plugins.provider_dropship import pool
+from plugins.sale_windows.reservations import holds
+from tests.sale_windows import factories as sale_factories
+
+from .factories import (
+    gid,
+    make_listing,
+    make_provider,
+    make_warehouse,
+    set_stock,
+    staff_user,
+    token,
+)
+from .graphql_client import codes, gql, payload
+
+pytestmark = pytest.mark.django_db
+
+SUSPEND = """
+mutation ($id: ID!, $reason: String!) {
+  providerSuspend(id: $id, reason: $reason) {
+    provider { status suspensionReason } providerErrors { field code }
+  }
+}"""
+REACTIVATE = """
+mutation ($id: ID!) {
+  providerReactivate(id: $id) { provider { status } providerErrors { code } }
+}"""
+
+
+@pytest.fixture
+def flash_item():
+    provider = make_provider()
+    listing = make_listing(provider)
+    set_stock(make_warehouse(provider), listing.variant, 50)
+    item = sale_factories.make_item(cap=10, variant=listing.variant)
+    yield provider, listing, item
+    sale_factories.CREATED.clear()  # rolled back with the test's transaction
+
+
+def buyer():
+    return holds.Buyer(
+        customer_key="buyer@example.com", checkout_token=str(uuid.uuid4())
+    )
+
+
+def test_suspended_listings_leave_pools_and_flash_sales_at_once(flash_item):
+    provider, listing, item = flash_item
+    staff = token(staff_user("manage_providers"))
+    assert listing.variant in pricing.platform_pool_variants()
+    assert not holds.provider_withdrawn(item.pk)
+
+    answer = gql(SUSPEND, {"id": gid("Provider", provider.pk), "reason": ""}, staff)
+    assert codes(answer, "providerSuspend") == ["reason_required"]
+    answer = gql(
+        SUSPEND, {"id": gid("Provider", provider.pk), "reason": "Late shipments"}, staff
+    )
+    assert payload(answer, "providerSuspend")["provider"] == {
+        "status": "SUSPENDED",
+        "suspensionReason": "Late shipments",
+    }
+    assert listing.variant not in pricing.platform_pool_variants()
+    assert pricing.settlement_prices([listing.variant_id]) == {}
+    assert pool.withdrawn_listings().filter(pk=listing.pk).exists()
+    with pytest.raises(holds.ReservationError) as refused:
+        holds.reserve(item.pk, 1, buyer())
+    assert refused.value.code == "provider_unavailable"
+    mail = OutboxMessage.objects.filter(recipients=[provider.contact_email]).latest(
+        "pk"
+    )
+    assert "Late shipments" in mail.body
+    # Nothing stored is removed: listing, stock, the sale's item.
+    listing.refresh_from_db()
+    assert listing.variant.stocks.get().quantity == 50
+
+    answer = gql(SUSPEND, {"id": gid("Provider", provider.pk), "reason": "x"}, staff)
+    assert codes(answer, "providerSuspend") == ["invalid_transition"]
+    answer = gql(REACTIVATE, {"id": gid("Provider", provider.pk)}, staff)
+    assert payload(answer, "providerReactivate")["provider"]["status"] == "APPROVED"
+    assert listing.variant in pricing.platform_pool_variants()
+    assert not holds.provider_withdrawn(item.pk)
+
+
+def test_variants_without_a_listing_are_not_affected():
+    item = sale_factories.make_item(cap=5)
+    try:
+        assert not holds.provider_withdrawn(item.pk)
+    finally:
+        sale_factories.CREATED.clear()
