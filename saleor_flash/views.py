@@ -7,11 +7,14 @@ LANDING = """<!doctype html>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
 <h1>Saleor Flash</h1>
 <p>Flash sales, partner channels with single sign-on and channel prices, and a
-herd-proof checkout, on Saleor 2.10.1. Points payments, drop-ship providers and
-statistics are not built yet.</p>
+herd-proof checkout, and drop-ship providers (onboarding, listings, sub-orders,
+settlement), on Saleor 2.10.1. Points payments and statistics are not built
+yet.</p>
 <ul>
   <li><a href="/graphql/">GraphQL API</a> (POST queries; GET opens the playground)</li>
   <li><a href="/dashboard-ext/">Merchandiser console</a> (Saleor staff sign-in)</li>
+  <li><a href="/provider/">Provider portal</a> (provider users;
+    <a href="/provider/apply/">apply to become a provider</a>)</li>
   <li>Points API for channel systems (<code>/points/v1/</code>): not built yet</li>
 </ul>
 </body></html>"""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import order_views, statement_views, stock_views, views
+from . import order_views, public_views, statement_views, stock_views, views
 
 app_name = "provider_portal"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
+    path("set-password/<str:token>/", public_views.set_password, name="set-password"),
+    path("apply/", public_views.apply_start, name="apply"),
+    path("apply/<str:token>/", public_views.apply_draft, name="apply-draft"),
     path("listings/", stock_views.listing_list, name="listings"),
     path("assets/<int:asset_id>/", stock_views.asset_file, name="asset"),
     path("warehouses/", stock_views.warehouse_list, name="warehouses"),
