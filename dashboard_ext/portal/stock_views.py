@@ -1,8 +1,7 @@
-"""Portal pages for the provider's warehouses and stock (with the audit log)
-and its listings with the platform's review notes.
+"""Portal page for the provider's warehouses and stock (with the audit log).
 
-Reads through ``provider_dropship.stock`` / ``listings`` / ``assets``, each
-filtered by the signed-in provider; a stock change goes through
+Reads through ``provider_dropship.stock``, filtered by the signed-in
+provider; a stock change goes through
 ``stock.set_stock`` (own warehouse and own listed variant only, audited with
 the user and the reason, never below what flash sales set aside).
 """
@@ -18,9 +17,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from plugins.provider_dropship import assets, listings, stock
+from plugins.provider_dropship import stock
 
-from ..files import stream_file
 from .access import provider_required
 from .pages import page
 
@@ -94,25 +92,3 @@ def stock_change(request, warehouse_id):
             raise Http404(refusal.message) from None
         return _stock_page(request, refusal.message, 400)
     return redirect("/provider/warehouses/?saved=1")
-
-
-@provider_required
-def listing_list(request):
-    rows = (
-        listings.provider_listings(request.membership.provider_id)
-        .prefetch_related("reviews", "assets")
-        .order_by("pk")
-    )
-    return page(request, "listings.html", "listings", listings=rows)
-
-
-@provider_required
-def asset_file(request, asset_id):
-    asset = (
-        assets.provider_assets(request.membership.provider_id)
-        .filter(pk=asset_id)
-        .first()
-    )
-    if asset is None:
-        raise Http404("No such asset")
-    return stream_file(asset.file)

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import order_views, public_views, statement_views, stock_views, views
+from . import (
+    listing_views,
+    order_views,
+    public_views,
+    statement_views,
+    stock_views,
+    views,
+)
 
 app_name = "provider_portal"
 
@@ -11,8 +18,13 @@ urlpatterns = [
     path("set-password/<str:token>/", public_views.set_password, name="set-password"),
     path("apply/", public_views.apply_start, name="apply"),
     path("apply/<str:token>/", public_views.apply_draft, name="apply-draft"),
-    path("listings/", stock_views.listing_list, name="listings"),
-    path("assets/<int:asset_id>/", stock_views.asset_file, name="asset"),
+    path("listings/", listing_views.listing_list, name="listings"),
+    path(
+        "listings/<int:listing_id>/price/",
+        listing_views.listing_price,
+        name="listing-price",
+    ),
+    path("assets/<int:asset_id>/", listing_views.asset_file, name="asset"),
     path("warehouses/", stock_views.warehouse_list, name="warehouses"),
     path(
         "warehouses/<uuid:warehouse_id>/stock/",

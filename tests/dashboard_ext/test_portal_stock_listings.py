@@ -5,14 +5,17 @@ and nothing changes."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from saleor.warehouse.models import Stock
 
-from plugins.provider_dropship.models import StockAudit
+from plugins.provider_dropship.models import StockAudit, SupplyListing
 from tests.provider_dropship.world import make_supplier, store
 
-from .provider_world import asset_of, pending_listing
+from .provider_world import asset_of, pending_listing, png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +105,52 @@ def test_listings_and_assets_only_the_providers_own(world):
     assert image["Content-Type"] == "image/png"
     assert b"".join(image.streaming_content).startswith(b"\x89PNG")
     assert client.get(f"/provider/assets/{other_asset.pk}/").status_code == 404
+
+
+def test_provider_submits_a_listing_and_asks_a_new_price(world):
+    a, b = world["a"], world["b"]
+    client = portal(a.user)
+
+    response = client.post(
+        "/provider/listings/",
+        {
+            "name": "Silk scarf",
+            "sku": "PORTAL-SCARF-1",
+            "settlement_price": "30.00",
+            "description": "Hand-rolled edges.",
+            "links": "https://example.com/scarf",
+            "image": png_upload(),
+        },
+    )
+    assert response.url == "/provider/listings/?notice=submitted"
+    listing = SupplyListing.objects.get(variant__sku="PORTAL-SCARF-1")
+    assert (listing.provider_id, listing.status) == (a.provider.pk, "pending")
+    assert listing.assets.get().content_type == "image/png"
+
+    not_an_image = client.post(
+        "/provider/listings/",
+        {
+            "name": "Fake",
+            "sku": "PORTAL-FAKE-1",
+            "settlement_price": "5",
+            "image": SimpleUploadedFile("x.png", b"GIF89a not png"),
+        },
+    )
+    assert not_an_image.status_code == 400
+    assert not SupplyListing.objects.filter(variant__sku="PORTAL-FAKE-1").exists()
+
+    approved = a.provider.listings.get(variant=a.variants[0])
+    client.post(
+        f"/provider/listings/{approved.pk}/price/", {"settlement_price": "13.50"}
+    )
+    approved.refresh_from_db()
+    assert approved.proposed_settlement_price_amount == Decimal("13.50")
+    assert approved.settlement_price_amount == Decimal("12.00")
+
+    others = b.provider.listings.get()
+    response = client.post(
+        f"/provider/listings/{others.pk}/price/", {"settlement_price": "1.00"}
+    )
+    assert response.status_code == 404
+    others.refresh_from_db()
+    assert others.proposed_settlement_price_amount is None
