@@ -424,13 +424,12 @@ def decide_listing(
 
 def _publish(listing: SupplyListing, edit: StaffEdit) -> None:
     variant = listing.variant
-    if edit.sale_price is None and variant.price_override_amount is None:
-        if listing.reviewed_at is None:  # never priced by staff
-            raise ListingError(
-                ListingError.REQUIRED,
-                "Set the unified sale price to approve.",
-                "sale_price",
-            )
+    if variant.price_override_amount is None:  # never priced by staff
+        raise ListingError(
+            ListingError.REQUIRED,
+            "Set the unified sale price to approve.",
+            "sale_price",
+        )
     product = variant.product
     if not product.is_published:
         product.is_published = True

@@ -56,6 +56,8 @@ def reserve_package(sale_id: int, quantity: int, buyer: Buyer) -> List[Reservati
             held, states = [], []
             for item_id in item_ids:
                 item = reservations.lock_item(item_id)
+                if reservations.provider_withdrawn(item_id):
+                    raise reservations.provider_unavailable()
                 reservations.expire_lapsed(item)
                 over = hold_policy.bounds_refusal(
                     item_id, item.now, buyer.customer_key, buyer.checkout_token

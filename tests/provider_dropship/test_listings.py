@@ -69,12 +69,12 @@ def test_images_are_validated_by_their_bytes_and_size(provider_token, settings):
     big = PNG + b"\x00" * domain.MAX_IMAGE_BYTES
     answer = gql_upload(UPLOAD, {}, "file", big, "big.png", user_token)
     assert codes(answer, "providerAssetUpload") == ["file_too_large"]
-    assert not ProviderAsset.objects.exists()
+    assert not ProviderAsset.objects.filter(provider=provider).exists()
 
     answer = gql_upload(UPLOAD, {"title": "Front"}, "file", PNG, "a.png", user_token)
     asset = payload(answer, "providerAssetUpload")["asset"]
     assert asset["contentType"] == "image/png" and asset["size"] == len(PNG)
-    stored = ProviderAsset.objects.get()
+    stored = ProviderAsset.objects.get(provider=provider)
     assert stored.file.name.startswith(f"provider-assets/{provider.pk}/")
     assert stored.file.name.endswith(".png") and "a.png" not in stored.file.name
     with stored.file.open("rb") as handle:
@@ -171,8 +171,10 @@ def test_a_new_settlement_price_is_reviewed_and_guarded_at_once(provider_token):
         {"id": listing_id, "decision": "APPROVED", "input": {"salePrice": "15.00"}},
         staff,
     )
-    listing = SupplyListing.objects.get()
-    channel = Channel.objects.create(name="Club", slug="club", sso_secret="s" * 32)
+    listing = SupplyListing.objects.get(provider=provider)
+    channel = Channel.objects.create(
+        name="Club", slug=f"club-{provider.pk}", sso_secret="s" * 32
+    )
     ChannelPoolEntry.objects.create(
         channel=channel,
         product=listing.variant.product,
@@ -202,7 +204,9 @@ def test_a_new_settlement_price_is_reviewed_and_guarded_at_once(provider_token):
     decided = payload(answer, "providerListingDecide")["listing"]
     assert decided["settlementPrice"] == {"amount": 13.0}
     assert decided["proposedSettlementPrice"] is None
-    assert [r.settlement_price_amount for r in ListingReview.objects.all()] == [
+    assert [
+        r.settlement_price_amount for r in ListingReview.objects.filter(listing=listing)
+    ] == [
         Decimal("10.000"),
         Decimal("13.000"),
     ]
@@ -221,7 +225,7 @@ def test_a_new_settlement_price_is_reviewed_and_guarded_at_once(provider_token):
 
 
 def test_bad_listing_input_is_typed_and_changes_nothing(provider_token):
-    _, user_token = provider_token
+    provider, user_token = provider_token
     for price, code in (("0", "invalid_price"), ("-1", "invalid_price")):
         result = submit(user_token, price=price)
         assert [e["code"].lower() for e in result["providerErrors"]] == [code]
@@ -238,5 +242,5 @@ def test_bad_listing_input_is_typed_and_changes_nothing(provider_token):
         user_token,
     )
     assert codes(answer, "providerListingSubmit") == ["invalid"]
-    assert not SupplyListing.objects.exists()
+    assert not SupplyListing.objects.filter(provider=provider).exists()
     assert not ProductVariant.objects.filter(sku__in=["TEA-1", "T-9"]).exists()

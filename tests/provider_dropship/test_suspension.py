@@ -2,6 +2,7 @@
 sale at once; reactivation brings them back; nothing stored is removed."""
 
 import uuid
+from decimal import Decimal
 
 import pytest
 
@@ -95,3 +96,42 @@ def test_variants_without_a_listing_are_not_affected():
         assert not holds.provider_withdrawn(item.pk)
     finally:
         sale_factories.CREATED.clear()
+
+
+def test_a_package_with_a_suspended_providers_item_is_refused():
+    from plugins.sale_windows import packages
+    from plugins.sale_windows.models import Reservation
+
+    provider = make_provider()
+    listing = make_listing(provider)
+    other = sale_factories.make_variant()
+    sale, _ = sale_factories.make_package_sale(
+        [listing.variant, other], [5, 5], [Decimal("5"), Decimal("5")]
+    )
+    sale_factories.CREATED.clear()
+    provider.status = "suspended"
+    provider.save(update_fields=["status"])
+    with pytest.raises(holds.ReservationError) as refused:
+        packages.reserve_package(sale.pk, 1, buyer())
+    assert refused.value.code == "provider_unavailable"
+    assert not Reservation.objects.filter(item__sale=sale).exists()
+
+
+def test_flash_sale_reserve_answers_a_typed_error(flash_item):
+    provider, _, item = flash_item
+    provider.status = "suspended"
+    provider.save(update_fields=["status"])
+    checkout = sale_factories.make_checkout()
+    answer = gql(
+        "mutation ($item: ID!, $checkout: ID!) { flashSaleReserve(itemId: $item,"
+        " quantity: 1, checkoutId: $checkout) { reservation { id }"
+        " flashSaleErrors { field code } } }",
+        {
+            "item": gid("FlashSaleItem", item.pk),
+            "checkout": gid("Checkout", checkout.token),
+        },
+    )
+    assert answer["data"]["flashSaleReserve"] == {
+        "reservation": None,
+        "flashSaleErrors": [{"field": "quantity", "code": "PROVIDER_UNAVAILABLE"}],
+    }

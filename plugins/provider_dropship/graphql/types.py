@@ -186,11 +186,8 @@ class ProviderListing(CountableDjangoObjectType):
 
     @staticmethod
     def resolve_sale_price(root, _info):
-        variant = root.variant
-        amount = variant.price_override_amount
-        if amount is None and root.reviewed_at is not None:
-            amount = variant.product.price_amount
-        return money(amount, variant.product.currency) if amount is not None else None
+        amount = root.variant.price_override_amount  # None until staff set it
+        return money(amount, root.currency) if amount is not None else None
 
     @staticmethod
     def resolve_links(root, _info):

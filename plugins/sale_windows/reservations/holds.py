@@ -80,10 +80,7 @@ def reserve(item_id: int, quantity: int, buyer: Buyer) -> Reservation:
         if item is None:
             raise ReservationError("not_found", "No flash-sale item with this ID.")
         if provider_withdrawn(item.item_id):
-            raise ReservationError(
-                "provider_unavailable",
-                "This item's provider is not selling at the moment.",
-            )
+            raise provider_unavailable()
         expire_lapsed(item)
         over = hold_policy.bounds_refusal(
             item.item_id, item.now, buyer.customer_key, buyer.checkout_token
@@ -98,6 +95,12 @@ def reserve(item_id: int, quantity: int, buyer: Buyer) -> Reservation:
     if refusal:
         raise refused(refusal)
     return reservation
+
+
+def provider_unavailable() -> ReservationError:
+    return ReservationError(
+        "provider_unavailable", "This item's provider is not selling at the moment."
+    )
 
 
 def provider_withdrawn(item_id: int) -> bool:
