@@ -11,7 +11,7 @@ through here; nothing is copied elsewhere.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, List, Optional
 
 from django.db.models import Q, QuerySet
 
@@ -61,3 +61,15 @@ def approved_settlement_price(variant_id: int) -> Optional[Decimal]:
         .values_list("settlement_price_amount", flat=True)
         .first()
     )
+
+
+def withdrawn_variant_names(names_by_variant: Dict[int, str]) -> List[str]:
+    """The names of those variants that are withdrawn listings (one query;
+    none when no variant is given)."""
+    if not names_by_variant:
+        return []
+    withdrawn = withdrawn_listings().filter(variant_id__in=list(names_by_variant))
+    return [
+        names_by_variant[variant_id]
+        for variant_id in withdrawn.values_list("variant_id", flat=True)
+    ]

@@ -135,3 +135,33 @@ def test_flash_sale_reserve_answers_a_typed_error(flash_item):
         "reservation": None,
         "flashSaleErrors": [{"field": "quantity", "code": "PROVIDER_UNAVAILABLE"}],
     }
+
+
+def test_a_checkout_with_a_suspended_providers_goods_is_refused_before_payment(
+    flash_item,
+):
+    from django.core.exceptions import ValidationError
+    from saleor.checkout.models import Checkout, CheckoutLine
+
+    from plugins.provider_dropship.plugin import ProviderDropshipPlugin
+
+    provider, listing, _ = flash_item
+    checkout = Checkout.objects.create(email="buyer@example.com")
+    CheckoutLine.objects.create(checkout=checkout, variant=listing.variant, quantity=1)
+    other = sale_factories.make_variant()
+    CheckoutLine.objects.create(checkout=checkout, variant=other, quantity=1)
+    plugin = ProviderDropshipPlugin(configuration=[], active=True)
+    assert plugin.preprocess_order_creation(checkout, [], previous_value="x") == "x"
+
+    provider.status = "suspended"
+    provider.save(update_fields=["status"])
+    loaded = Checkout.objects.prefetch_related("lines__variant__product").get(
+        pk=checkout.pk
+    )
+    with pytest.raises(ValidationError) as refused:
+        plugin.preprocess_order_creation(loaded, [], previous_value="x")
+    [error] = refused.value.error_dict["lines"]
+    assert getattr(error.code, "value", error.code) == "product_not_published"
+    assert str(listing.variant.product) in error.message
+    inactive = ProviderDropshipPlugin(configuration=[], active=False)
+    assert inactive.preprocess_order_creation(loaded, [], previous_value="x") == "x"
