@@ -33,6 +33,7 @@ class ProviderErrorCode(str, Enum):
     INVALID = "invalid"
     INVALID_PHONE = "invalid_phone"
     EMAIL_TAKEN = "email_taken"
+    RATE_LIMITED = "rate_limited"  # too many sign-ups from one address
     # Links: application drafts and invitations
     INVALID_TOKEN = "invalid_token"
     TOKEN_EXPIRED = "token_expired"

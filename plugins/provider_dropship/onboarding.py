@@ -58,6 +58,7 @@ class ApplicationError(Exception):
     NOTE_REQUIRED = "note_required"
     EMAIL_TAKEN = "email_taken"
     NOT_FOUND = "not_found"
+    RATE_LIMITED = "rate_limited"
 
     def __init__(self, code: str, message: str, field: Optional[str] = None):
         super().__init__(message)

@@ -251,5 +251,5 @@ def test_sign_ups_per_address_are_braked(settings, redis_client):
     for n in range(2):
         assert start(f"brake-{n}@example.com")["providerErrors"] == []
     refused = start("brake-3@example.com")
-    assert [e["code"] for e in refused["providerErrors"]] == ["INVALID"]
+    assert [e["code"] for e in refused["providerErrors"]] == ["RATE_LIMITED"]
     assert ProviderApplication.objects.filter(email__startswith="brake-").count() == 2

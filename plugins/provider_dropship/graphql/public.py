@@ -61,7 +61,7 @@ class ProviderApplicationCreate(ProviderPublicMutation):
             create_limit(),
         ):
             raise onboarding.ApplicationError(
-                onboarding.ApplicationError.INVALID,
+                onboarding.ApplicationError.RATE_LIMITED,
                 "Too many applications from this address; try later.",
             )
         access = onboarding.create_application(_input(input))
