@@ -16,27 +16,27 @@ class MemberPoints(graphene.ObjectType):
     channel = graphene.String(required=True, description="Channel slug.")
     balance = graphene.Int(required=True, description="Points available to spend.")
     held = graphene.Int(required=True, description="Points held by open checkouts.")
-    expiring = graphene.DateTime(description="When the current points expire.")
+    expiring = graphene.DateTime(description="When the next points expire.")
     history = graphene.List(graphene.NonNull(PointsMovement), required=True)
 
     @staticmethod
-    def from_account(account):
-        balance = services.balance_of(account)
+    def from_view(view: "services.MemberPointsView"):
+        inbound = {"grant", "refund"}
         movements = [
             PointsMovement(
-                amount=transfer.amount
-                if transfer.credit_account_id == account.pk
-                else -transfer.amount,
+                amount=transfer.points
+                if transfer.code in inbound
+                else -transfer.points,
                 state=transfer.state,
-                description=transfer.description,
+                description=transfer.reference or transfer.code,
                 created_at=transfer.created_at,
             )
-            for transfer in services.history(account)
+            for transfer in view.history
         ]
         return MemberPoints(
-            channel=account.channel.slug,
-            balance=balance.available,
-            held=balance.held,
-            expiring=account.expires_at,
+            channel=view.channel,
+            balance=view.available,
+            held=view.held,
+            expiring=view.expiring[0][1] if view.expiring else None,
             history=movements,
         )
