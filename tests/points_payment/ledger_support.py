@@ -3,9 +3,11 @@ test its own channel, removed at the end of the module."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 from django.db import connection
 from django.utils import timezone
@@ -62,7 +64,14 @@ def delete_created() -> None:
             "points_payment_pointsprogram",
         ):
             cursor.execute(f"DELETE FROM {table} WHERE channel_id = ANY(%s)", [ids])
+    slugs = list(Channel.objects.filter(pk__in=ids).values_list("slug", flat=True))
     Channel.objects.filter(pk__in=ids).delete()
+    from django.contrib.auth import get_user_model
+
+    for slug in slugs:
+        get_user_model().objects.filter(
+            email__endswith=f"@{slug}.members.local"
+        ).delete()
     CREATED.clear()
 
 
@@ -79,3 +88,21 @@ def webhooks_of(channel_id: int, event_type: str):
         ).order_by("pk")
         if json.loads(message.body).get("channel") == slug
     ]
+
+
+def race(count: int, work: Callable[[int], object]) -> List[object]:
+    """Run ``work(i)`` in ``count`` threads released together; results or
+    the exceptions raised."""
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        try:
+            barrier.wait()
+            return work(i)
+        except Exception as error:  # the outcome is the result
+            return error
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
