@@ -108,7 +108,13 @@ def replay(
 def lock_accounts(accounts: Iterable[PointsAccount]) -> Dict[int, PointsAccount]:
     """Fresh rows of these accounts, locked in pk order, by pk."""
     ids = sorted({account.pk for account in accounts if account is not None})
-    locked = PointsAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    # NO KEY UPDATE: we never change keys, and it lets other transactions'
+    # foreign-key checks (KEY SHARE) on these rows through.
+    locked = PointsAccount.objects.raw(
+        f"SELECT * FROM {PointsAccount._meta.db_table} WHERE id = ANY(%s) "
+        "ORDER BY id FOR NO KEY UPDATE",
+        [ids],
+    )
     return {account.pk: account for account in locked}
 
 

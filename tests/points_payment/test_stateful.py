@@ -216,8 +216,8 @@ def test_ledger_matches_the_model():
     run_state_machine_as_test(
         LedgerMachine,
         settings=settings(
-            max_examples=15,
-            stateful_step_count=14,
+            max_examples=30,
+            stateful_step_count=16,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             database=None,
