@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('points_captured', models.BigIntegerField(default=0)),
                 ('points_refunded', models.BigIntegerField(default=0)),
                 ('refunds', models.PositiveIntegerField(default=0)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='points_payment_confirmations', to='channel_pricing.ChannelMember')),
+                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='points_payment_confirmations', to='channel_pricing.ChannelMember')),
             ],
             options={
                 'ordering': ('-created_at', '-pk'),

@@ -64,7 +64,7 @@ class PaymentConfirmation(models.Model):
     member = models.ForeignKey(
         "channel_pricing.ChannelMember",
         related_name="points_payment_confirmations",
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
     )
     channel_id = models.IntegerField()
     external_id = models.CharField(max_length=128)
