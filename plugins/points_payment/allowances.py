@@ -27,7 +27,7 @@ from .domain import (
 )
 from .models import PointsAccount, PointsProgram, PointsTransfer, SettlementPeriod
 from .periods import recheck_open, spendable_period
-from .programs import account, find_account, require_program
+from .programs import lock_by_keys, require_program
 from .records import TransferView
 
 POSTED_KINDS = (TransferKind.SINGLE.value, TransferKind.POST_PENDING.value)
@@ -181,11 +181,14 @@ def grant(
         validity = expiry_for_grant(expires_at, now, period.ends_at)
         if validity is None:
             raise errors.InvalidExpiresAt()
-        quota = account(channel_id, AccountKind.QUOTA, period)
-        allowance = account(channel_id, AccountKind.ALLOWANCE, period, external_id)
-        locked = ledger.lock_accounts([quota, allowance])
+        quota, allowance = lock_by_keys(
+            channel_id,
+            [
+                (AccountKind.QUOTA, period, ""),
+                (AccountKind.ALLOWANCE, period, external_id),
+            ],
+        )
         recheck_open(period)
-        quota, allowance = locked[quota.pk], locked[allowance.pk]
         if quota.available < points:
             raise errors.QuotaExceeded(
                 f"{points} points asked, {quota.available} left in the quota."
@@ -238,17 +241,21 @@ def revoke(
             return first
         now = timezone.now()
         period = spendable_period(channel_id, now)
-        allowance = find_account(channel_id, AccountKind.ALLOWANCE, period, external_id)
+        allowance, quota, hold_account, expired = lock_by_keys(
+            channel_id,
+            [
+                (AccountKind.ALLOWANCE, period, external_id),
+                (AccountKind.QUOTA, period, ""),
+                (AccountKind.HOLD, None, ""),
+                (AccountKind.EXPIRED, None, ""),
+            ],
+            create=False,
+        )
         if allowance is None:
             raise errors.MemberNotFound()
-        quota = account(channel_id, AccountKind.QUOTA, period)
-        hold_account = account(channel_id, AccountKind.HOLD)
-        expired = account(channel_id, AccountKind.EXPIRED)
-        locked = ledger.lock_accounts([quota, allowance, hold_account, expired])
         recheck_open(period)
-        allowance = locked[allowance.pk]
-        release_timed_out(channel_id, allowance, locked[hold_account.pk], now)
-        expire_lapsed(program, allowance, locked[expired.pk], now)
+        release_timed_out(channel_id, allowance, hold_account, now)
+        expire_lapsed(program, allowance, expired, now)
         if allowance.available < points:
             raise errors.InsufficientPoints(
                 f"{points} points asked, {allowance.available} unspent."
@@ -261,7 +268,7 @@ def revoke(
                     TransferCode.REVOKE,
                     TransferKind.SINGLE,
                     allowance,
-                    locked[quota.pk],
+                    quota,
                     points,
                     period,
                     member=external_id,

@@ -21,7 +21,7 @@ from .domain import (
 )
 from .models import PointsProgram, PointsTransfer, SettlementPeriod
 from .periods import recheck_open, spendable_period
-from .programs import account, find_account, require_program
+from .programs import account, lock_by_keys, require_program
 from .records import TransferView
 
 
@@ -86,29 +86,32 @@ def hold(
             return first
         now = timezone.now()
         period = spendable_period(channel_id, now)
-        hold_account = account(channel_id, AccountKind.HOLD)
-        quota = account(channel_id, AccountKind.QUOTA, period)
         if program.mode == ProgramMode.PASS_THROUGH.value:
             claim = pass_through.locked_claim(channel_id, external_id)
-            locked = ledger.lock_accounts([quota, hold_account])
-            recheck_open(period)
-            source = locked[quota.pk]
-            release_timed_out(
-                channel_id, source, locked[hold_account.pk], now, member=external_id
+            source, hold_account = lock_by_keys(
+                channel_id,
+                [(AccountKind.QUOTA, period, ""), (AccountKind.HOLD, None, "")],
             )
+            recheck_open(period)
+            release_timed_out(channel_id, source, hold_account, now, member=external_id)
             available = pass_through.available(claim)
         else:
-            allowance = find_account(
-                channel_id, AccountKind.ALLOWANCE, period, external_id
+            # Not the quota: grants bound what allowances can spend, so holds
+            # and grants of one channel need not wait for each other.
+            source, hold_account, expired = lock_by_keys(
+                channel_id,
+                [
+                    (AccountKind.ALLOWANCE, period, external_id),
+                    (AccountKind.HOLD, None, ""),
+                    (AccountKind.EXPIRED, None, ""),
+                ],
+                create=False,
             )
-            if allowance is None:
+            if source is None:
                 raise errors.MemberNotFound()
-            expired = account(channel_id, AccountKind.EXPIRED)
-            locked = ledger.lock_accounts([allowance, quota, hold_account, expired])
             recheck_open(period)
-            source = locked[allowance.pk]
-            release_timed_out(channel_id, source, locked[hold_account.pk], now)
-            expire_lapsed(program, source, locked[expired.pk], now)
+            release_timed_out(channel_id, source, hold_account, now)
+            expire_lapsed(program, source, expired, now)
             available = source.available
         if available < points:
             raise errors.InsufficientPoints(
@@ -130,7 +133,7 @@ def hold(
                     TransferCode.HOLD,
                     TransferKind.PENDING,
                     source,
-                    locked[hold_account.pk],
+                    hold_account,
                     points,
                     period,
                     member=external_id,
