@@ -39,6 +39,22 @@ def check_member(external_id) -> str:
     return external_id
 
 
+def check_reference(reference) -> str:
+    if not isinstance(reference, str) or len(reference) > 255:
+        raise errors.InvalidReference()
+    return reference
+
+
+def check_moment(value, param: str = "expires_at") -> None:
+    """An aware datetime (or None)."""
+    if value is not None and (
+        not isinstance(value, datetime) or value.utcoffset() is None
+    ):
+        raise errors.InvalidExpiresAt(
+            "Give a date and time with its time zone.", param=param
+        )
+
+
 def check_points(points) -> int:
     if not valid_points(points):
         raise errors.InvalidPoints()
@@ -162,6 +178,8 @@ def grant(
     """
     check_member(external_id)
     check_points(points)
+    check_reference(reference)
+    check_moment(expires_at)
     ledger.check_transfer_id(transfer_id)
     params = {
         "op": "grant",
@@ -226,6 +244,7 @@ def revoke(
     """Take a member's unspent points back into the period's quota."""
     check_member(external_id)
     check_points(points)
+    check_reference(reference)
     ledger.check_transfer_id(transfer_id)
     params = {
         "op": "revoke",

@@ -10,7 +10,13 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from . import errors, ledger, pass_through, webhooks
-from .allowances import check_member, check_points, expire_lapsed, release_timed_out
+from .allowances import (
+    check_member,
+    check_points,
+    check_reference,
+    expire_lapsed,
+    release_timed_out,
+)
 from .domain import (
     AccountKind,
     ProgramMode,
@@ -66,6 +72,7 @@ def hold(
     (default: the program's) and never after the period's end."""
     check_member(external_id)
     check_points(points)
+    check_reference(reference)
     ledger.check_transfer_id(transfer_id)
     if timeout_seconds is not None and (
         not isinstance(timeout_seconds, int) or timeout_seconds <= 0
