@@ -10,7 +10,13 @@ from typing import List, NamedTuple, Optional
 
 from saleor.core.permissions import BasePermissionEnum
 
-from .permissions import MANAGE_CHANNELS, MANAGE_FLASH_SALES, MANAGE_OUTBOX, may
+from .permissions import (
+    MANAGE_CHANNELS,
+    MANAGE_FLASH_SALES,
+    MANAGE_OUTBOX,
+    MANAGE_POINTS,
+    may,
+)
 
 
 class Section(NamedTuple):
@@ -34,7 +40,12 @@ SECTIONS = [
         "Partner channels, entry links and pools.",
         MANAGE_CHANNELS,
     ),
-    Section("points", "Points", "Channel quotas, member allowances and the ledger."),
+    Section(
+        "points",
+        "Points",
+        "Channel quotas, member allowances and the ledger.",
+        MANAGE_POINTS,
+    ),
     Section("providers", "Providers", "Supplier review, warehouses and sub-orders."),
     Section("statistics", "Statistics", "Views, add-to-cart and purchases."),
     Section(

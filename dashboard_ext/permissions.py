@@ -21,6 +21,8 @@ from saleor.core.permissions import (
     WebhookPermissions,
 )
 
+from plugins.points_payment.permissions import PointsPermissions  # noqa: E402
+
 LOGIN_PATH = "/dashboard-ext/login/"
 
 # salesChannels, salesChannelCreate/Update/RotateSecret, channelPool*,
@@ -29,6 +31,9 @@ MANAGE_CHANNELS = ProductPermissions.MANAGE_PRODUCTS
 # flashSaleCreate/Update/Cancel, flashSaleItemCreate/Update/Delete:
 # MANAGE_DISCOUNTS.
 MANAGE_FLASH_SALES = DiscountPermissions.MANAGE_DISCOUNTS
+# The points pages (quotas, ledger, period close, API secret): the points
+# plugin's own permission.
+MANAGE_POINTS = PointsPermissions.MANAGE_POINTS
 # The outbox page (dead letters, re-send): what Saleor sends to other systems.
 MANAGE_OUTBOX = WebhookPermissions.MANAGE_WEBHOOKS
 
