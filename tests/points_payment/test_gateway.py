@@ -300,3 +300,29 @@ def test_the_gateway_is_listed_only_for_members_of_points_channels():
     assert "flash.payments.points" not in gateway_ids(guest["token"], None)
     services.enable_program(shop.channel_id, enabled=False)
     assert "flash.payments.points" not in gateway_ids(checkout["token"], token)
+
+
+def test_my_points_shows_period_expiring_and_pages_history():
+    shop = make_shop()
+    token = member_token(shop, "kim", 0)
+    for i in range(5):
+        services.grant(shop.channel_id, "kim", 10 + i, transfer_id=f"kim-{i}")
+    query = """
+    query($after: String) { myPoints {
+      available expiringPoints { points expiresAt } period { id endsAt state }
+      historyPage(first: 2, after: $after) {
+        movements { id code amount } nextCursor } } }"""
+    (entry,) = gql(query, {}, token)["data"]["myPoints"]
+    assert entry["available"] == 60 and entry["period"]["state"] == "open"
+    assert sum(e["points"] for e in entry["expiringPoints"]) == 60
+    seen = []
+    after = None
+    while True:
+        (entry,) = gql(query, {"after": after}, token)["data"]["myPoints"]
+        page = entry["historyPage"]
+        assert len(page["movements"]) <= 2
+        seen += [m["id"] for m in page["movements"]]
+        after = page["nextCursor"]
+        if not after:
+            break
+    assert seen == [f"kim-{i}" for i in reversed(range(5))]
