@@ -326,3 +326,50 @@ def test_my_points_shows_period_expiring_and_pages_history():
         if not after:
             break
     assert seen == [f"kim-{i}" for i in reversed(range(5))]
+
+
+def test_code_by_email_and_the_request_limit():
+    from plugins.core.models import OutboxMessage
+
+    shop = make_shop(confirmation="one_time_code", code_sender="email")
+    token = member_token(shop, "lea", 10_000)
+    from plugins.channel_pricing.models import ChannelMember
+
+    ChannelMember.objects.filter(external_id="lea", channel_id=shop.channel_id).update(
+        email="lea@example.com"
+    )
+    checkout = new_checkout(shop, token)
+    for _ in range(5):
+        sent = ok(
+            gql(CODE_REQUEST, {"checkoutId": checkout["id"]}, token),
+            "pointsPaymentCodeRequest",
+            "pointsPaymentErrors",
+        )
+        assert sent["sentTo"] == "l***@example.com"
+    mail = OutboxMessage.objects.filter(
+        event_type="points.payment_code", recipients=["lea@example.com"]
+    )
+    assert mail.count() == 5
+    (error,) = errors_of(
+        gql(CODE_REQUEST, {"checkoutId": checkout["id"]}, token),
+        "pointsPaymentCodeRequest",
+    )
+    assert error["code"] == "TOO_MANY_CODES"
+    # Only the newest code is open.
+    assert (
+        PaymentCode.objects.filter(
+            checkout_token=checkout["token"], used_at__isnull=True
+        ).count()
+        == 1
+    )
+
+
+def test_a_checkout_of_someone_else_or_a_non_member_is_refused():
+    shop = make_shop(confirmation="payment_password")
+    owner = member_token(shop, "max", 100)
+    other = member_token(shop, "ned", 100)
+    checkout = new_checkout(shop, owner)
+    (error,) = errors_of(confirm(checkout, other, password="x"), "pointsPaymentConfirm")
+    assert (error["code"], error["field"]) == ("NOT_FOUND", "checkoutId")
+    response = confirm(checkout, None, password="x")
+    assert response["errors"] and not response["data"]["pointsPaymentConfirm"]
