@@ -95,7 +95,23 @@ def _provider() -> Provider:
     return provider
 
 
+def _site_settings() -> None:
+    """A transactional test's flush leaves the Site without its settings."""
+    from django.contrib.sites.models import Site
+    from saleor.site.models import SiteSettings
+
+    from saleor_flash import site_cache
+
+    site, _ = Site.objects.get_or_create(
+        pk=settings.SITE_ID, defaults={"domain": "localhost", "name": "Test"}
+    )
+    _, created = SiteSettings.objects.get_or_create(site=site)
+    if created:
+        site_cache.forget()
+
+
 def make_shop(quota: int = 1_000_000, **program) -> Shop:
+    _site_settings()
     channel_id = make_program(quota=quota, **program)
     channel = Channel.objects.get(pk=channel_id)
     variant = make_variant(Decimal("20.00"))
