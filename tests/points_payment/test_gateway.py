@@ -373,3 +373,46 @@ def test_a_checkout_of_someone_else_or_a_non_member_is_refused():
     assert (error["code"], error["field"]) == ("NOT_FOUND", "checkoutId")
     response = confirm(checkout, None, password="x")
     assert response["errors"] and not response["data"]["pointsPaymentConfirm"]
+
+
+def test_one_token_authorises_once_when_raced():
+    from plugins.points_payment.gateway import redemptions
+
+    shop = make_shop()
+    token, checkout, payment_token = _paid_checkout(shop, "ola", 10_000)
+    from tests.storefront import PAYMENT_CREATE
+
+    ok(
+        gql(
+            PAYMENT_CREATE,
+            {
+                "checkoutId": checkout["id"],
+                "input": {
+                    "gateway": "flash.payments.points",
+                    "token": payment_token,
+                    "amount": checkout["total"],
+                },
+            },
+            token,
+        ),
+        "checkoutPaymentCreate",
+        "paymentErrors",
+    )
+    amount = Decimal(str(checkout["total"]))
+
+    def authorise(_):
+        try:
+            return redemptions.hold(payment_token, amount)
+        finally:
+            connections.close_all()
+
+    outcomes = race(8, authorise)
+    held_ok = [o for o in outcomes if isinstance(o, redemptions.Moved)]
+    assert len(held_ok) == 1, outcomes
+    assert all(
+        isinstance(o, redemptions.GatewayRefusal) and "already used" in str(o)
+        for o in outcomes
+        if o not in held_ok
+    ), outcomes
+    assert held(shop, "ola") == _points(checkout["total"])
+    assert services.audit() == []
