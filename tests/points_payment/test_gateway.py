@@ -416,3 +416,20 @@ def test_one_token_authorises_once_when_raced():
     ), outcomes
     assert held(shop, "ola") == _points(checkout["total"])
     assert services.audit() == []
+
+
+def test_not_enough_points_is_a_payment_error_and_the_token_stays_usable():
+    from tests.storefront import COMPLETE
+
+    shop = make_shop()
+    token, checkout, payment_token = _paid_checkout(shop, "pia", 10)
+    completed = pay_and_complete(checkout, token, payment_token)
+    (error,) = completed["checkoutErrors"]
+    assert error["code"] == "PAYMENT_ERROR" and "10 available" in error["message"]
+    assert (available(shop, "pia"), held(shop, "pia")) == (10, 0)
+    services.grant(shop.channel_id, "pia", 100_000, transfer_id="pia-top-up")
+    again = gql(COMPLETE, {"checkoutId": checkout["id"]}, token)["data"][
+        "checkoutComplete"
+    ]
+    assert not again["checkoutErrors"], again
+    assert available(shop, "pia") == 100_010 - _points(checkout["total"])
