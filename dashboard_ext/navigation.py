@@ -14,6 +14,7 @@ from .permissions import (
     MANAGE_CHANNELS,
     MANAGE_FLASH_SALES,
     MANAGE_OUTBOX,
+    MANAGE_POINTS,
     MANAGE_PROVIDERS,
     may,
 )
@@ -40,7 +41,12 @@ SECTIONS = [
         "Partner channels, entry links and pools.",
         MANAGE_CHANNELS,
     ),
-    Section("points", "Points", "Channel quotas, member allowances and the ledger."),
+    Section(
+        "points",
+        "Points",
+        "Channel quotas, member allowances and the ledger.",
+        MANAGE_POINTS,
+    ),
     Section(
         "providers",
         "Providers",

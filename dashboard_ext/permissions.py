@@ -21,6 +21,7 @@ from saleor.core.permissions import (
     WebhookPermissions,
 )
 
+from plugins.points_payment.permissions import PointsPermissions  # noqa: E402
 from plugins.provider_dropship.permissions import ProviderPermissions
 
 LOGIN_PATH = "/dashboard-ext/login/"
@@ -34,6 +35,9 @@ MANAGE_FLASH_SALES = DiscountPermissions.MANAGE_DISCOUNTS
 # Provider applications, providers, listing review, sub-orders, statements:
 # MANAGE_PROVIDERS, like the provider_dropship staff queries and mutations.
 MANAGE_PROVIDERS = ProviderPermissions.MANAGE_PROVIDERS
+# The points pages (quotas, ledger, period close, API secret): the points
+# plugin's own permission.
+MANAGE_POINTS = PointsPermissions.MANAGE_POINTS
 # The outbox page (dead letters, re-send): what Saleor sends to other systems.
 MANAGE_OUTBOX = WebhookPermissions.MANAGE_WEBHOOKS
 

@@ -4,6 +4,7 @@ from . import (
     channel_views,
     flash_sale_views,
     outbox_views,
+    points_views,
     provider_order_views,
     provider_review_views,
     provider_views,
@@ -122,6 +123,23 @@ urlpatterns = [
         "outbox/<int:message_id>/resend/",
         outbox_views.outbox_resend,
         name="outbox-resend",
+    ),
+    path("points/", points_views.points_list, name="points"),
+    path("points/<slug:slug>/", points_views.points_channel, name="points-channel"),
+    path(
+        "points/<slug:slug>/periods/<int:period_id>/close/",
+        points_views.points_close_period,
+        name="points-close-period",
+    ),
+    path(
+        "points/<slug:slug>/periods/<int:period_id>/statement.csv",
+        points_views.points_statement_csv,
+        name="points-statement-csv",
+    ),
+    path(
+        "points/<slug:slug>/rotate-secret/",
+        points_views.points_rotate_secret,
+        name="points-rotate-secret",
     ),
     path("<slug:slug>/", views.section, name="section"),
 ]

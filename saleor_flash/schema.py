@@ -14,6 +14,8 @@ from plugins.channel_pricing.graphql.schema import (
 )
 from plugins.checkout_guard.graphql.schema import GuardedCheckoutMutations
 from plugins.engagement.graphql.schema import EngagementMutations, EngagementQueries
+from plugins.points_payment.graphql import gateway_listing
+from plugins.points_payment.graphql.confirmation import PointsPaymentMutations
 from plugins.points_payment.graphql.schema import PointsQueries
 from plugins.provider_dropship.graphql.schema import ProviderMutations, ProviderQueries
 from plugins.sale_windows.graphql.mutations import FlashSaleMutations
@@ -38,9 +40,12 @@ class Mutation(
     GuardedCheckoutMutations,
     EngagementMutations,
     ProviderMutations,
+    PointsPaymentMutations,
     saleor_api.Mutation,
 ):
     pass
 
 
 schema = build_schema(Query, mutation=Mutation)
+# Only members of channels with points see flash.payments.points.
+gateway_listing.install(schema)

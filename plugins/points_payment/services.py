@@ -1,32 +1,60 @@
-"""Points use cases."""
+"""The points ledger's public entry (docs/points.md).
+
+REST views, GraphQL and the payment gateway import ONLY this module (and
+``domain``/``errors``/``records``). Every function is transactional and
+takes plain values; transfer ids are the caller's (unique per channel: the
+ledger's idempotency key: same id + same parameters returns the first
+transfer with no second effect; other parameters raise TransferIdReused).
+"""
 
 from __future__ import annotations
 
-from typing import List, Optional
+from .allowances import grant, revoke
+from .pass_through import record_sign_in_balance
+from .periods import current_period, open_period
+from .programs import enable_program, program_by_slug, program_for_channel
+from .queries import balance, member_points, quota_status, transactions
+from .records import (
+    MemberBalance,
+    MemberPointsView,
+    PeriodView,
+    QuotaStatus,
+    Statement,
+    StatementLine,
+    TransferView,
+)
+from .redemption import hold, post_hold, void_hold
+from .refunds import refund
+from .statements import close_period, statement
+from .sweeps import audit, expire_lapsed_grants, release_timed_out_holds
 
-from django.db.models import Q
-
-from .domain import Balance
-from .models import PointsAccount, PointsTransfer
-
-
-def member_accounts(user_id: int) -> List[PointsAccount]:
-    """The signed-in user's points accounts, one per channel membership."""
-    return list(
-        PointsAccount.objects.filter(member__user_id=user_id)
-        .select_related("channel", "member")
-        .order_by("channel__slug")
-    )
-
-
-def balance_of(account: PointsAccount) -> Balance:
-    return Balance(
-        account.credits_posted, account.debits_posted, account.debits_pending
-    )
-
-
-def history(account: PointsAccount, limit: Optional[int] = 20):
-    transfers = PointsTransfer.objects.filter(
-        Q(debit_account=account) | Q(credit_account=account)
-    )
-    return transfers[:limit] if limit else transfers
+__all__ = [
+    "program_for_channel",
+    "program_by_slug",
+    "enable_program",
+    "open_period",
+    "current_period",
+    "grant",
+    "revoke",
+    "hold",
+    "post_hold",
+    "void_hold",
+    "refund",
+    "balance",
+    "quota_status",
+    "transactions",
+    "close_period",
+    "statement",
+    "record_sign_in_balance",
+    "member_points",
+    "release_timed_out_holds",
+    "expire_lapsed_grants",
+    "audit",
+    "MemberBalance",
+    "MemberPointsView",
+    "PeriodView",
+    "QuotaStatus",
+    "Statement",
+    "StatementLine",
+    "TransferView",
+]

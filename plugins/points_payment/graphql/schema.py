@@ -14,5 +14,5 @@ class PointsQueries(graphene.ObjectType):
 
     @login_required
     def resolve_my_points(self, info):
-        accounts = services.member_accounts(info.context.user.pk)
-        return [MemberPoints.from_account(account) for account in accounts]
+        views = services.member_points(info.context.user.pk)
+        return [MemberPoints.from_view(view) for view in views]

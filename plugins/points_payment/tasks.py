@@ -1,0 +1,24 @@
+"""Beat tasks of the ledger (plain data in, counts out)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import sweeps
+
+
+@shared_task
+def release_timed_out_holds_task() -> int:
+    return sweeps.release_timed_out_holds()
+
+
+@shared_task
+def expire_lapsed_grants_task() -> int:
+    return sweeps.expire_lapsed_grants()
+
+
+@shared_task
+def audit_ledger_task() -> int:
+    """Recompute every balance from the transfers; differences are logged
+    as errors (there must be none)."""
+    return len(sweeps.audit())
