@@ -157,6 +157,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plugins.points_payment.tasks.purge_channel_api_requests_task",
         "schedule": 600.0,
     },
+    "flash-points-release-timed-out-holds": {
+        "task": "plugins.points_payment.tasks.release_timed_out_holds_task",
+        "schedule": float(config.env_int("FLASH_POINTS_HOLD_SWEEP_SECONDS", 60)),
+    },
+    "flash-points-expire-lapsed-grants": {
+        "task": "plugins.points_payment.tasks.expire_lapsed_grants_task",
+        "schedule": 300.0,
+    },
+    "flash-points-audit": {
+        "task": "plugins.points_payment.tasks.audit_ledger_task",
+        "schedule": 3600.0,
+    },
 }
 
 # Checkout guard (herd-proof checkout for every item).

@@ -14,6 +14,7 @@ from saleor.shipping.models import ShippingMethod
 from saleor.warehouse.models import Stock
 
 from plugins.channel_pricing.models import Channel, ChannelMember, ChannelPoolEntry
+from plugins.points_payment import services as points
 from plugins.points_payment.models import PointsAccount, PointsTransfer
 from plugins.provider_dropship.models import Provider, SupplyListing
 from plugins.sale_windows.models import FlashSale
@@ -48,7 +49,7 @@ def demo_row_counts():
         "members": ChannelMember.objects.filter(channel__in=channels).count(),
         "points accounts": PointsAccount.objects.filter(channel__in=channels).count(),
         "transfers": PointsTransfer.objects.filter(
-            idempotency_key__startswith="demo-issue:"
+            transfer_id__startswith="demo-issue:"
         ).count(),
         "sales": FlashSale.objects.filter(name__in=[LIVE, UPCOMING]).count(),
         "shipping methods": ShippingMethod.objects.filter(
@@ -65,8 +66,10 @@ EXPECTED = {
     "channels": 2,
     "pool entries": 12 + 13,
     "members": 6,
-    "points accounts": 2 + 6,
-    "transfers": 6,
+    # per channel: issuance, hold, redeemed, expired, refunded, the period's
+    # quota; the allowance channel also one allowance per member
+    "points accounts": 6 + 6 + 3,
+    "transfers": 3,
     "sales": 2,
     "shipping methods": 1,
 }
@@ -173,10 +176,6 @@ def test_channels_pools_members_and_points():
     for channel in (wellness, travel):
         assert channel.pool.filter(fixed_price_amount__isnull=False).count() == 1
 
-        quota = PointsAccount.objects.get(channel=channel, kind="channel_quota")
-        assert quota.debits_must_not_exceed_credits
-        assert quota.credits_posted == channel.points_quota
-        assert quota.debits_posted == 3 * 50_000
         members = channel.members.order_by("external_id")
         assert [m.external_id for m in members] == ["m-1001", "m-1002", "m-1003"]
         for member in members:
@@ -185,14 +184,22 @@ def test_channels_pools_members_and_points():
                 == f"{member.external_id}@{channel.slug}.members.local"
             )
             assert member.user.is_active and not member.user.has_usable_password()
-            account = member.points_account
-            assert (account.kind, account.credits_posted) == ("member", 50_000)
-            assert account.expires_at > timezone.now()
-            transfer = PointsTransfer.objects.get(
-                idempotency_key=f"demo-issue:{channel.slug}:{member.external_id}"
-            )
-            assert (transfer.debit_account, transfer.credit_account) == (quota, account)
-            assert (transfer.amount, transfer.state) == (50_000, "posted")
+
+    assert points.program_for_channel(wellness.pk).mode == "allowance"
+    assert points.program_for_channel(travel.pk).mode == "pass_through"
+    for channel in (wellness, travel):
+        status = points.quota_status(channel.pk)
+        assert status.quota == channel.points_quota
+    status = points.quota_status(wellness.pk)
+    assert (status.granted, status.remaining) == (150_000, 10_000_000 - 150_000)
+    for external_id in ("m-1001", "m-1002", "m-1003"):
+        balance = points.balance(wellness.pk, external_id)
+        assert (balance.available, balance.held) == (50_000, 0)
+        assert balance.expiring[0][0] == 50_000
+        assert balance.expiring[0][1] > timezone.now()
+        assert points.balance(travel.pk, external_id).available == 50_000
+    assert points.quota_status(travel.pk).granted == 0
+    assert points.audit() == []
 
 
 def test_flash_sales_and_logins():
@@ -248,9 +255,9 @@ def test_rerun_revives_sales_keeps_sold_and_balances():
     assert live.items.get(cap=50).sold == 7
     merchandiser.refresh_from_db()
     assert merchandiser.check_password("flash-demo-123")
-    quota = PointsAccount.objects.get(channel__slug="travel-club", kind="channel_quota")
-    assert quota.debits_posted == 3 * 50_000
+    wellness = Channel.objects.get(slug="wellness-app")
+    assert points.quota_status(wellness.pk).granted == 3 * 50_000
     member_credits = PointsAccount.objects.filter(
-        channel__slug="travel-club", kind="member"
+        channel=wellness, kind="allowance"
     ).values_list("credits_posted", flat=True)
     assert list(member_credits) == [50_000] * 3

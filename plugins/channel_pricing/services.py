@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from django.db.models import Count, QuerySet
 
@@ -43,3 +43,13 @@ def is_member_of_any(user_id: Optional[int], channel_ids: Iterable[int]) -> bool
         channel__status=ChannelStatus.ACTIVE.value,
         user_id=user_id,
     ).exists()
+
+
+def memberships_of(user_id: int) -> List[Tuple[int, str, str]]:
+    """``(channel id, channel slug, external id)`` of each of the user's
+    channel memberships, by channel slug."""
+    return list(
+        ChannelMember.objects.filter(user_id=user_id)
+        .order_by("channel__slug")
+        .values_list("channel_id", "channel__slug", "external_id")
+    )

@@ -24,6 +24,7 @@ from .member_accounts import (  # noqa: F401 (member_email: re-exported)
     member_email,
 )
 from .models import Channel, ChannelMember, UsedSignInToken
+from .sign_in_listeners import notify_sign_in_claims
 from .sso import (
     CLOCK_SKEW_LEEWAY_SECONDS,
     ChannelKeys,
@@ -91,6 +92,7 @@ def sign_in(channel_slug: str, token: str, now: Optional[float] = None) -> SignI
     with transaction.atomic():
         _use_token_id(channel, claims, now)
         member, created = _provision_member(channel, claims)
+        notify_sign_in_claims(channel.pk, claims)
     return _saleor_token(member, created)
 
 

@@ -61,6 +61,9 @@ class SignInClaims:
     name: Optional[str] = None
     email: Optional[str] = None
     phone: Optional[str] = None
+    # Pass-through points channels: the member's balance in the channel's
+    # system (a whole number >= 0), read by a sign-in claim listener.
+    points: Optional[int] = None
 
 
 def verify_sign_in_token(
@@ -197,6 +200,12 @@ def _claims_from(payload: Dict[str, Any]) -> SignInClaims:
             invalid.append(name)
         else:
             optional[name] = value.strip() or None
+    points = payload.get("points")
+    if points is not None:
+        if isinstance(points, int) and not isinstance(points, bool) and points >= 0:
+            optional["points"] = points
+        else:
+            invalid.append("points")
     if invalid:
         raise SignInRefused(
             ChannelErrorCode.INVALID_CLAIMS,

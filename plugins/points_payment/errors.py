@@ -27,6 +27,8 @@ class PointsErrorCode(str, Enum):
     PERIOD_NOT_FOUND = "period_not_found"
     REDEMPTION_NOT_FOUND = "redemption_not_found"
     INVALID_PERIOD = "invalid_period"
+    INVALID_CURSOR = "invalid_cursor"
+    INVALID_LIMIT = "invalid_limit"
 
 
 class PointsError(Exception):
@@ -132,3 +134,15 @@ class InvalidPeriod(PointsError):
     default_message = (
         "A period needs an end after its start, a quota >= 0, and no other open period."
     )
+
+
+class InvalidCursor(PointsError):
+    code = PointsErrorCode.INVALID_CURSOR.value
+    default_message = "This cursor is not one we gave out."
+    default_param = "cursor"
+
+
+class InvalidLimit(PointsError):
+    code = PointsErrorCode.INVALID_LIMIT.value
+    default_message = "limit must be a whole number from 1 to 100."
+    default_param = "limit"

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Dict, List
 
-from django.db.models import F
 from django.utils import timezone
 from saleor.product.models import ProductVariant
 
 from plugins.channel_pricing.member_accounts import create_member_user
 from plugins.channel_pricing.models import Channel, ChannelMember, ChannelPoolEntry
-from plugins.points_payment.domain import AccountKind, TransferState, check_debit
-from plugins.points_payment.models import PointsAccount, PointsTransfer
-from plugins.points_payment.services import balance_of
+from plugins.points_payment import services as points
+from plugins.points_payment.errors import PeriodClosed
+from plugins.points_payment.models import PointsTransfer
 
 from . import data
 from .summary import Tally
@@ -89,66 +88,57 @@ def ensure_member(channel: Channel, external_id: str, tally: Tally) -> ChannelMe
     return member
 
 
-def ensure_quota_account(channel: Channel, tally: Tally) -> PointsAccount:
-    account, created = PointsAccount.objects.get_or_create(
-        channel=channel,
-        kind=AccountKind.CHANNEL_QUOTA.value,
-        member=None,
-        defaults={
-            "debits_must_not_exceed_credits": True,
-            "credits_posted": channel.points_quota,
-        },
-    )
-    tally.record("points accounts", created)
-    return account
+def ensure_points(channel: Channel, spec: data.ChannelSpec, tally: Tally):
+    """The channel's points program in its mode and an open settlement period
+    with the channel's quota (a new one when the last has ended)."""
+    program = points.program_for_channel(channel.pk)
+    tally.record("points programs", program is None)
+    points.enable_program(channel.pk, mode=spec.points_mode)
+    now = timezone.now()
+    try:
+        period = points.current_period(channel.pk)
+    except PeriodClosed:
+        period = None
+    if period is not None and period.ends_at <= now:
+        points.close_period(channel.pk, period.pk)
+        period = None
+    if period is None:
+        points.open_period(
+            channel.pk,
+            now,
+            now + timedelta(days=channel.settlement_period_days),
+            channel.points_quota,
+        )
+        period = points.current_period(channel.pk)
+    tally.record("settlement periods", period.created_at >= now)
+    return period
 
 
-def ensure_member_account(member: ChannelMember, tally: Tally) -> PointsAccount:
-    channel = member.channel
-    account, created = PointsAccount.objects.get_or_create(
-        member=member,
-        defaults={
-            "kind": AccountKind.MEMBER.value,
-            "channel": channel,
-            "debits_must_not_exceed_credits": True,
-            "expires_at": timezone.now()
-            + timedelta(days=channel.settlement_period_days),
-        },
-    )
-    tally.record("points accounts", created)
-    return account
-
-
-def issue_points(
-    channel: Channel,
-    quota: PointsAccount,
-    member: ChannelMember,
-    account: PointsAccount,
-    tally: Tally,
-) -> None:
-    """One posted quota -> member transfer per member, counted once in the balances."""
-    amount = data.MEMBER_ISSUE_POINTS
-    quota.refresh_from_db()
-    _, created = PointsTransfer.objects.get_or_create(
-        idempotency_key=data.issue_key(channel.slug, member.external_id),
-        defaults={
-            "debit_account": quota,
-            "credit_account": account,
-            "amount": amount,
-            "state": TransferState.POSTED.value,
-            "description": f"Demo points for {member.external_id}",
-        },
+def issue_points(channel: Channel, period, member: ChannelMember, tally: Tally) -> None:
+    """Allowance mode: one grant per member and period (the transfer id makes
+    a second run a replay). Pass-through mode: a sign-in balance as if the
+    member had signed in with a ``points`` claim."""
+    if points.program_for_channel(channel.pk).mode == "pass_through":
+        points.record_sign_in_balance(
+            channel.pk,
+            member.external_id,
+            data.MEMBER_ISSUE_POINTS,
+            token_id="demo-seed",
+            issued_at=timezone.now(),
+        )
+        return
+    transfer_id = f"{data.issue_key(channel.slug, member.external_id)}:{period.pk}"
+    created = not PointsTransfer.objects.filter(
+        channel=channel, transfer_id=transfer_id
+    ).exists()
+    points.grant(
+        channel.pk,
+        member.external_id,
+        data.MEMBER_ISSUE_POINTS,
+        transfer_id=transfer_id,
+        reference=f"Demo points for {member.external_id}",
     )
     tally.record("points transfers", created)
-    if not created:
-        return
-    check_debit(balance_of(quota), amount, quota.debits_must_not_exceed_credits)
-    PointsAccount.objects.filter(pk=quota.pk).update(
-        debits_posted=F("debits_posted") + amount
-    )
-    PointsAccount.objects.filter(pk=account.pk).update(
-        credits_posted=F("credits_posted") + amount
-    )
 
 
 def ensure_channels(variants: Dict[str, ProductVariant], tally: Tally) -> List[Channel]:
@@ -157,10 +147,9 @@ def ensure_channels(variants: Dict[str, ProductVariant], tally: Tally) -> List[C
     for spec in data.CHANNELS:
         channel = ensure_channel(spec, tally)
         ensure_pool(channel, spec, variants, tally)
-        quota = ensure_quota_account(channel, tally)
+        period = ensure_points(channel, spec, tally)
         for external_id in data.MEMBER_EXTERNAL_IDS:
             member = ensure_member(channel, external_id, tally)
-            account = ensure_member_account(member, tally)
-            issue_points(channel, quota, member, account, tally)
+            issue_points(channel, period, member, tally)
         channels.append(channel)
     return channels

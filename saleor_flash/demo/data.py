@@ -159,6 +159,7 @@ class ChannelSpec:
     channel_pct: Decimal
     rounding: str  # a Rounding value
     points_quota: int
+    points_mode: str  # "allowance" | "pass_through"
     sso_secret: str
     pool: Tuple[ProductSpec, ...]
     fixed_price_sku: str
@@ -177,6 +178,7 @@ CHANNELS = (
         channel_pct=Decimal("5"),
         rounding="ninety",
         points_quota=10_000_000,
+        points_mode="allowance",
         sso_secret="demo-wellness-secret-change-me",
         pool=CATALOG[0:12],  # products 1-12
         fixed_price_sku="ACME-003",
@@ -193,6 +195,7 @@ CHANNELS = (
         channel_pct=Decimal("8"),
         rounding="cent",
         points_quota=5_000_000,
+        points_mode="pass_through",
         sso_secret="demo-travel-secret-change-me",
         pool=CATALOG[7:20],  # products 8-20 (8-12 overlap with wellness-app)
         fixed_price_sku="GH-005",

@@ -1,4 +1,5 @@
-"""Fixtures for the channel API tests: channels with a points program."""
+"""Fixtures of the points tests: committed channels for the ledger's thread
+races; channels with a points program and a signing client for the API."""
 
 from __future__ import annotations
 
@@ -8,7 +9,22 @@ import pytest
 
 from plugins.channel_pricing.models import Channel
 
+from . import ledger_support
 from .channel_api import ChannelApi, program_for
+
+
+@pytest.fixture(scope="module")
+def committed_db(django_db_setup, django_db_blocker):
+    """Autocommit access to the test database for a module: threads see the
+    rows; the module removes exactly the channels it made."""
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        assert connection.settings_dict["NAME"].startswith("test_")
+        try:
+            yield
+        finally:
+            ledger_support.delete_created()
 
 
 def new_channel(**fields) -> Channel:

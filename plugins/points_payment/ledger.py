@@ -1,0 +1,240 @@
+"""The ledger engine: locks, idempotency and balanced legs (after TigerBeetle).
+
+Every use case runs the same steps inside one transaction:
+
+1. ``lock_transfer_id``: an advisory lock on (channel, transfer id), so N
+   calls with one id run one after the other; then ``replay`` returns the
+   first call's transfer (same parameters) or raises ``TransferIdReused``.
+2. ``lock_accounts``: every account the call may touch, ``FOR UPDATE`` in
+   one statement ordered by pk (one lock order everywhere: no deadlocks).
+3. Checks on the locked, fresh sums; then ``apply`` writes the legs and the
+   new sums together. Linked legs are one ``apply``: all or none. The CHECK
+   constraints of ``PointsAccount`` refuse an overdraft even if a check here
+   were wrong.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from django.db import connection
+
+from . import errors
+from .domain import (
+    ACCOUNT_FLAGS,
+    AccountKind,
+    Balance,
+    TransferCode,
+    TransferKind,
+    TransferState,
+    within_flags,
+)
+from .models import PointsAccount, PointsTransfer, SettlementPeriod
+from .records import TransferView
+
+MAX_TRANSFER_ID_LENGTH = 255
+
+
+@dataclass
+class Leg:
+    code: TransferCode
+    kind: TransferKind
+    debit: PointsAccount
+    credit: PointsAccount
+    points: int
+    period: SettlementPeriod
+    member: str = ""
+    reference: str = ""
+    pending: Optional[PointsTransfer] = None
+    expires_at: Optional[datetime] = None
+    timeout_at: Optional[datetime] = None
+
+
+def check_transfer_id(transfer_id: Any) -> str:
+    if (
+        not isinstance(transfer_id, str)
+        or not transfer_id
+        or len(transfer_id) > MAX_TRANSFER_ID_LENGTH
+    ):
+        raise errors.InvalidTransferId()
+    return transfer_id
+
+
+def system_transfer_id(prefix: str) -> str:
+    """Ids of transfers the ledger makes itself (expiry, timeouts, close)."""
+    return f"flash:{prefix}:{uuid.uuid4().hex}"
+
+
+def lock_transfer_id(channel_id: int, transfer_id: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))",
+            [int(channel_id), transfer_id],
+        )
+
+
+def normalized(params: Dict[str, Any]) -> Dict[str, Any]:
+    """Parameters as stored in JSON (datetimes as ISO strings)."""
+    return {
+        key: value.isoformat() if isinstance(value, datetime) else value
+        for key, value in params.items()
+    }
+
+
+def replay(
+    channel_id: int, transfer_id: str, params: Dict[str, Any]
+) -> Optional[TransferView]:
+    """The first call's transfer for a retry; ``TransferIdReused`` for a reuse."""
+    first = (
+        PointsTransfer.objects.select_related("pending")
+        .filter(channel_id=channel_id, transfer_id=transfer_id, leg=0)
+        .first()
+    )
+    if first is None:
+        return None
+    if first.params != normalized(params):
+        raise errors.TransferIdReused()
+    return view(first)
+
+
+def lock_accounts(accounts: Iterable[PointsAccount]) -> Dict[int, PointsAccount]:
+    """Fresh rows of these accounts, locked in pk order, by pk."""
+    ids = sorted({account.pk for account in accounts if account is not None})
+    locked = PointsAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return {account.pk: account for account in locked}
+
+
+def balance_of(account: PointsAccount) -> Balance:
+    return Balance(
+        credits_posted=account.credits_posted,
+        debits_posted=account.debits_posted,
+        debits_pending=account.debits_pending,
+        credits_pending=account.credits_pending,
+    )
+
+
+def _refused(account: PointsAccount) -> errors.PointsError:
+    if account.kind == AccountKind.QUOTA.value:
+        return errors.QuotaExceeded()
+    return errors.InsufficientPoints()
+
+
+def apply(
+    channel_id: int,
+    transfer_id: str,
+    legs: Sequence[Leg],
+    now: datetime,
+    params: Optional[Dict[str, Any]] = None,
+) -> List[PointsTransfer]:
+    """Write linked legs and the accounts' new sums: all or nothing.
+
+    The accounts must be locked (``lock_accounts``) and be the locked rows.
+    """
+    touched: Dict[int, PointsAccount] = {}
+    rows = []
+    for index, leg in enumerate(legs):
+        if leg.points <= 0:
+            raise errors.InvalidPoints()
+        debit, credit = leg.debit, leg.credit
+        touched[debit.pk], touched[credit.pk] = debit, credit
+        state = TransferState.POSTED
+        if leg.kind == TransferKind.PENDING:
+            debit.debits_pending += leg.points
+            credit.credits_pending += leg.points
+            state = TransferState.PENDING
+        elif leg.kind in (TransferKind.POST_PENDING, TransferKind.VOID_PENDING):
+            pending = leg.pending
+            if pending is None or pending.state != TransferState.PENDING.value:
+                raise errors.HoldNotPending()
+            if (pending.debit_account_id, pending.credit_account_id) != (
+                debit.pk,
+                credit.pk,
+            ):
+                raise ValueError(
+                    "a post/void leg moves its pending transfer's accounts"
+                )
+            debit.debits_pending -= pending.points
+            credit.credits_pending -= pending.points
+            if leg.kind == TransferKind.POST_PENDING:
+                if leg.points > pending.points:
+                    raise errors.InvalidPoints("More than the hold.")
+                debit.debits_posted += leg.points
+                credit.credits_posted += leg.points
+                pending.state = TransferState.POSTED.value
+            else:
+                pending.state = TransferState.VOIDED.value
+                state = TransferState.VOIDED
+            pending.save(update_fields=["state"])
+        else:
+            debit.debits_posted += leg.points
+            credit.credits_posted += leg.points
+        rows.append(
+            PointsTransfer(
+                channel_id=channel_id,
+                transfer_id=transfer_id,
+                leg=index,
+                code=leg.code.value,
+                kind=leg.kind.value,
+                state=state.value,
+                debit_account=debit,
+                credit_account=credit,
+                points=leg.points,
+                period=leg.period,
+                member=leg.member,
+                reference=leg.reference,
+                pending=leg.pending,
+                expires_at=leg.expires_at,
+                timeout_at=leg.timeout_at,
+                params=normalized(params or {}) if index == 0 else {},
+                created_at=now,
+            )
+        )
+    for account in touched.values():
+        if not within_flags(
+            ACCOUNT_FLAGS[AccountKind(account.kind)], balance_of(account)
+        ):
+            raise _refused(account)
+    for account in sorted(touched.values(), key=lambda a: a.pk):
+        PointsAccount.objects.filter(pk=account.pk).update(
+            credits_posted=account.credits_posted,
+            credits_pending=account.credits_pending,
+            debits_posted=account.debits_posted,
+            debits_pending=account.debits_pending,
+        )
+    return PointsTransfer.objects.bulk_create(rows)
+
+
+def view(transfer: PointsTransfer) -> TransferView:
+    """The API's picture of a transfer (its leg 0, or a system leg)."""
+    hold_id = None
+    if transfer.kind in (
+        TransferKind.POST_PENDING.value,
+        TransferKind.VOID_PENDING.value,
+    ):
+        hold_id = transfer.pending.transfer_id if transfer.pending_id else None
+    state = transfer.state
+    expires_at = (
+        transfer.timeout_at
+        if transfer.kind == TransferKind.PENDING.value
+        else transfer.expires_at
+    )
+    transfer_id = (
+        transfer.transfer_id
+        if transfer.leg == 0
+        else f"{transfer.transfer_id}#{transfer.leg}"
+    )
+    return TransferView(
+        id=transfer_id,
+        code=transfer.code,
+        points=transfer.points,
+        member=transfer.member or None,
+        reference=transfer.reference,
+        created_at=transfer.created_at,
+        state=state,
+        hold_id=hold_id,
+        expires_at=expires_at,
+        period_id=transfer.period_id,
+    )

@@ -1,0 +1,203 @@
+"""Reads: a member's balance, the channel's quota, the transaction list and
+``myPoints``. A member's read first releases their timed-out holds and
+expires lapsed grants (lazily, under the same locks as a write)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import List, Optional, Tuple
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from . import errors, ledger, pass_through
+from .allowances import check_member, consumed, expire_lapsed, lots, release_timed_out
+from .domain import (
+    AccountKind,
+    ProgramMode,
+    TransferCode,
+    TransferKind,
+    TransferState,
+    expiring_lots,
+)
+from .models import PointsTransfer, SettlementPeriod
+from .periods import current_period, period_view
+from .programs import account, find_account, require_program
+from .records import MemberBalance, MemberPointsView, QuotaStatus, TransferView
+
+MAX_LIMIT = 100
+
+
+def _held(channel_id: int, period: SettlementPeriod, member: Optional[str]) -> int:
+    pending = PointsTransfer.objects.filter(
+        channel_id=channel_id,
+        period=period,
+        kind=TransferKind.PENDING.value,
+        state=TransferState.PENDING.value,
+    )
+    if member is not None:
+        pending = pending.filter(member=member)
+    return pending.aggregate(total=Sum("points"))["total"] or 0
+
+
+def balance(channel_id: int, external_id: str) -> MemberBalance:
+    """The member's points in the open period; ``MemberNotFound`` if we know
+    no allowance (or, pass-through, no sign-in claim) of theirs."""
+    check_member(external_id)
+    with transaction.atomic():
+        program = require_program(channel_id)
+        period = current_period(channel_id)
+        now = timezone.now()
+        hold_account = account(channel_id, AccountKind.HOLD)
+        if program.mode == ProgramMode.PASS_THROUGH.value:
+            claim = pass_through.locked_claim(channel_id, external_id)
+            quota = account(channel_id, AccountKind.QUOTA, period)
+            locked = ledger.lock_accounts([quota, hold_account])
+            release_timed_out(
+                channel_id,
+                locked[quota.pk],
+                locked[hold_account.pk],
+                now,
+                member=external_id,
+            )
+            return MemberBalance(
+                available=pass_through.available(claim),
+                held=_held(channel_id, period, external_id),
+                expiring=[],
+                period=period_view(period),
+            )
+        allowance = find_account(channel_id, AccountKind.ALLOWANCE, period, external_id)
+        if allowance is None:
+            raise errors.MemberNotFound()
+        expired = account(channel_id, AccountKind.EXPIRED)
+        locked = ledger.lock_accounts([allowance, hold_account, expired])
+        allowance = locked[allowance.pk]
+        release_timed_out(channel_id, allowance, locked[hold_account.pk], now)
+        expire_lapsed(program, allowance, locked[expired.pk], now)
+        return MemberBalance(
+            available=allowance.available,
+            held=allowance.debits_pending,
+            expiring=expiring_lots(lots(allowance), consumed(allowance), now),
+            period=period_view(period),
+        )
+
+
+def quota_status(channel_id: int) -> QuotaStatus:
+    """The open period's quota: ``quota = granted + remaining + closed``
+    (``granted`` is the net outflow of the quota: grants minus revocations,
+    or in pass-through mode what is held and redeemed from it)."""
+    require_program(channel_id)
+    period = current_period(channel_id)
+    quota = account(channel_id, AccountKind.QUOTA, period)
+    posted = PointsTransfer.objects.filter(period=period)
+    redeemed = (
+        posted.filter(
+            kind=TransferKind.POST_PENDING.value, code=TransferCode.POST.value
+        ).aggregate(total=Sum("points"))["total"]
+        or 0
+    )
+    refunded = (
+        posted.filter(code=TransferCode.REFUND.value).aggregate(total=Sum("points"))[
+            "total"
+        ]
+        or 0
+    )
+    closed = (
+        posted.filter(code=TransferCode.CLOSE.value, debit_account=quota).aggregate(
+            total=Sum("points")
+        )["total"]
+        or 0
+    )
+    remaining = quota.available
+    return QuotaStatus(
+        period=period_view(period),
+        quota=period.quota,
+        granted=period.quota - remaining - closed,
+        held=_held(channel_id, period, None),
+        redeemed=redeemed - refunded,
+        remaining=remaining,
+    )
+
+
+def _encode_cursor(pk: int) -> str:
+    return base64.urlsafe_b64encode(f"t{pk}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("t"):
+            raise ValueError(cursor)
+        return int(text[1:])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise errors.InvalidCursor() from None
+
+
+def transactions(
+    channel_id: int,
+    *,
+    member: Optional[str] = None,
+    limit: int = 20,
+    cursor: Optional[str] = None,
+) -> Tuple[List[TransferView], Optional[str]]:
+    """The channel's transfers, newest first, ``limit`` (1..100) a page;
+    the second value is the cursor of the next page (None: no more).
+    The internal second leg of a post (hold -> redeemed) is not listed."""
+    require_program(channel_id)
+    if (
+        not isinstance(limit, int)
+        or isinstance(limit, bool)
+        or not (1 <= limit <= MAX_LIMIT)
+    ):
+        raise errors.InvalidLimit()
+    rows = (
+        PointsTransfer.objects.select_related("pending")
+        .filter(channel_id=channel_id)
+        .exclude(Q(code=TransferCode.POST.value) & Q(kind=TransferKind.SINGLE.value))
+        .exclude(code=TransferCode.ISSUE.value)
+        .order_by("-pk")
+    )
+    if member is not None:
+        rows = rows.filter(member=member)
+    if cursor:
+        rows = rows.filter(pk__lt=_decode_cursor(cursor))
+    page = list(rows[: limit + 1])
+    next_cursor = _encode_cursor(page[limit - 1].pk) if len(page) > limit else None
+    return [ledger.view(row) for row in page[:limit]], next_cursor
+
+
+def member_points(user_id: int) -> List[MemberPointsView]:
+    """``myPoints``: one entry per channel membership with points enabled."""
+    from plugins.channel_pricing.services import memberships_of
+
+    views = []
+    for channel_id, slug, external_id in memberships_of(user_id):
+        try:
+            require_program(channel_id)
+        except errors.PointsNotEnabled:
+            continue
+        try:
+            found = balance(channel_id, external_id)
+            available, held, expiring, period = (
+                found.available,
+                found.held,
+                found.expiring,
+                found.period,
+            )
+        except (errors.MemberNotFound, errors.PeriodClosed):
+            available, held, expiring, period = 0, 0, [], None
+        history, _ = transactions(channel_id, member=external_id, limit=20)
+        views.append(
+            MemberPointsView(
+                channel=slug,
+                external_id=external_id,
+                available=available,
+                held=held,
+                expiring=expiring,
+                period=period,
+                history=history,
+            )
+        )
+    return views

@@ -1,0 +1,167 @@
+"""Real races: threads against PostgreSQL, each with its own connection."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+from django.db import connection
+
+from plugins.points_payment import errors, services
+from plugins.points_payment.models import PointsTransfer
+
+from .ledger_support import make_program, race
+
+pytestmark = pytest.mark.usefixtures("committed_db")
+THREADS = 16
+
+
+def test_on_the_test_database(db):
+    assert connection.settings_dict["NAME"].startswith("test_")
+
+
+def test_holds_racing_for_the_last_points_never_overdraw():
+    channel = make_program(quota=1000)
+    services.grant(channel, "m1", 100, transfer_id="g")
+    results = race(
+        THREADS * 2,
+        lambda i: services.hold(channel, "m1", 10, transfer_id=f"h{i}", reference=""),
+    )
+    held = [r for r in results if not isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(held) == 10
+    assert all(isinstance(r, errors.InsufficientPoints) for r in refused)
+    balance = services.balance(channel, "m1")
+    assert (balance.available, balance.held) == (0, 100)
+    assert services.audit() == []
+
+
+def test_grants_racing_for_the_last_quota_never_exceed_it():
+    channel = make_program(quota=100)
+    results = race(
+        THREADS * 2,
+        lambda i: services.grant(channel, f"m{i}", 7, transfer_id=f"g{i}"),
+    )
+    granted = [r for r in results if not isinstance(r, Exception)]
+    assert len(granted) == 100 // 7
+    assert all(
+        isinstance(r, errors.QuotaExceeded) for r in results if isinstance(r, Exception)
+    )
+    status = services.quota_status(channel)
+    assert status.granted + status.remaining == status.quota == 100
+    assert services.audit() == []
+
+
+def test_pass_through_holds_never_exceed_the_quota():
+    from django.utils import timezone
+
+    channel = make_program(mode="pass_through", quota=100)
+    for i in range(THREADS * 2):
+        services.record_sign_in_balance(
+            channel, f"m{i}", 1000, token_id=f"t{i}", issued_at=timezone.now()
+        )
+    results = race(
+        THREADS * 2,
+        lambda i: services.hold(channel, f"m{i}", 9, transfer_id=f"h{i}", reference=""),
+    )
+    assert sum(not isinstance(r, Exception) for r in results) == 100 // 9
+    assert all(
+        isinstance(r, errors.QuotaExceeded) for r in results if isinstance(r, Exception)
+    )
+    assert services.quota_status(channel).remaining == 100 % 9
+    assert services.audit() == []
+
+
+def test_one_transfer_id_from_many_threads_has_one_effect():
+    channel = make_program(quota=1000)
+    results = race(
+        THREADS, lambda i: services.grant(channel, "m1", 50, transfer_id="once")
+    )
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert len(set(results)) == 1
+    assert services.balance(channel, "m1").available == 50
+    assert (
+        PointsTransfer.objects.filter(channel_id=channel, transfer_id="once").count()
+        == 1
+    )
+    services.hold(channel, "m1", 50, transfer_id="h", reference="")
+    posts = race(
+        THREADS, lambda i: services.post_hold(channel, "h", transfer_id="p-once")
+    )
+    assert all(not isinstance(r, Exception) for r in posts), posts
+    assert services.quota_status(channel).redeemed == 50
+    mixed = race(
+        THREADS,
+        lambda i: services.grant(channel, "m2", 1 + i % 2, transfer_id="twice"),
+    )
+    reused = [r for r in mixed if isinstance(r, errors.TransferIdReused)]
+    done = [r for r in mixed if not isinstance(r, Exception)]
+    assert len(reused) + len(done) == THREADS and len(set(done)) == 1
+    assert services.audit() == []
+
+
+def test_concurrent_grant_revoke_hold_post_void_refund_keep_the_books():
+    channel = make_program(quota=5000, refund_policy="return_to_allowance")
+    members = [f"m{i}" for i in range(4)]
+    for member in members:
+        services.grant(channel, member, 200, transfer_id=f"seed-{member}")
+
+    def client(i):
+        rng = random.Random(i)
+        outcomes = []
+        deadline = time.monotonic() + 4
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            member = rng.choice(members)
+            tid = f"c{i}-{n}"
+            points = rng.randint(1, 60)
+            op = rng.choice(["grant", "revoke", "hold", "hold", "refund"])
+            try:
+                if op == "grant":
+                    services.grant(channel, member, points, transfer_id=tid)
+                elif op == "revoke":
+                    services.revoke(channel, member, points, transfer_id=tid)
+                elif op == "hold":
+                    services.hold(
+                        channel, member, points, transfer_id=tid, reference=""
+                    )
+                    if rng.random() < 0.7:
+                        services.post_hold(
+                            channel,
+                            tid,
+                            transfer_id=f"{tid}-p",
+                            points=rng.randint(1, points),
+                        )
+                    else:
+                        services.void_hold(channel, tid, transfer_id=f"{tid}-v")
+                else:
+                    posts = list(
+                        PointsTransfer.objects.filter(
+                            channel_id=channel, code="post", kind="post_pending"
+                        ).values_list("transfer_id", flat=True)[:20]
+                    )
+                    if posts:
+                        services.refund(
+                            channel,
+                            rng.choice(posts),
+                            1,
+                            transfer_id=tid,
+                            involuntary=rng.random() < 0.5,
+                        )
+                outcomes.append(op)
+            except errors.PointsError as error:
+                outcomes.append(error.code)
+        return outcomes
+
+    results = race(8, client)
+    for result in results:
+        assert not isinstance(result, Exception), result
+    assert sum(len(r) for r in results) > 50
+    assert services.audit() == []
+    status = services.quota_status(channel)
+    assert status.granted + status.remaining == 5000
+    for member in members:
+        balance = services.balance(channel, member)
+        assert balance.available >= 0 and balance.held == 0
