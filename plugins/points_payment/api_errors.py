@@ -99,6 +99,8 @@ LEDGER_STATUS = {
     "invalid_expires_at": 400,
     "invalid_transfer_id": 400,
     "invalid_period": 400,
+    "invalid_cursor": 400,
+    "invalid_limit": 400,
     "member_not_found": 404,
     "period_not_found": 404,
     "hold_not_found": 404,

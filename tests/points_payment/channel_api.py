@@ -122,8 +122,18 @@ class ChannelApi:
             return Answer(error.code, error.read(), dict(error.headers))
 
 
-def program_for(channel, **fields) -> Tuple[Any, str]:
-    from plugins.points_payment.models import PointsProgram
+def program_for(channel, quota: Optional[int] = None, **fields) -> Tuple[Any, str]:
+    """Enable points on ``channel`` (and open a 30-day period with ``quota``)."""
+    from datetime import timedelta
 
-    program = PointsProgram.objects.create(channel=channel, **fields)
+    from django.utils import timezone
+
+    from plugins.points_payment import services
+
+    program = services.enable_program(channel.pk, **fields)
+    if quota is not None:
+        now = timezone.now()
+        services.open_period(
+            channel.pk, now - timedelta(hours=1), now + timedelta(days=30), quota
+        )
     return program, program.api_secret
