@@ -341,9 +341,11 @@ PATHS: Dict[str, Any] = {
                 {
                     "name": "cursor",
                     "in": "query",
+                    "description": "next_cursor of the previous page.",
                     "schema": {
                         "type": "string",
                         "maxLength": params.MAX_CURSOR_LENGTH,
+                        "pattern": params.CURSOR_PATTERN,
                     },
                 },
             ],

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, Mapping, Optional
@@ -15,7 +16,8 @@ from ..api_errors import ApiErrorCode, bad_request
 MAX_POINTS = 10**12
 MAX_REFERENCE_LENGTH = 255
 MAX_EXTERNAL_ID_LENGTH = 128
-MAX_CURSOR_LENGTH = 512
+MAX_CURSOR_LENGTH = 64
+CURSOR_PATTERN = r"^[A-Za-z0-9_=-]+$"
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 MAX_PERIOD_ID = 2**63 - 1
@@ -179,11 +181,9 @@ def transactions_query(query: Mapping[str, Any]) -> TransactionsQuery:
         limit = int(raw_limit)
     cursor = query.get("cursor") or None
     if cursor is not None and (
-        len(cursor) > MAX_CURSOR_LENGTH or not cursor.isprintable()
+        len(cursor) > MAX_CURSOR_LENGTH or not re.match(CURSOR_PATTERN, cursor)
     ):
-        raise bad_request(
-            ApiErrorCode.PARAMETER_INVALID, "cursor is not one we issued.", "cursor"
-        )
+        raise bad_request("invalid_cursor", "cursor is not one we issued.", "cursor")
     return TransactionsQuery(member, limit, cursor)
 
 
