@@ -36,6 +36,7 @@ from .models import PointsAccount, PointsTransfer, SettlementPeriod
 from .records import TransferView
 
 MAX_TRANSFER_ID_LENGTH = 255
+SYSTEM_PREFIX = "flash:"
 
 
 @dataclass
@@ -60,12 +61,16 @@ def check_transfer_id(transfer_id: Any) -> str:
         or len(transfer_id) > MAX_TRANSFER_ID_LENGTH
     ):
         raise errors.InvalidTransferId()
+    if transfer_id.startswith(SYSTEM_PREFIX):
+        raise errors.InvalidTransferId(
+            f"Transfer ids starting with {SYSTEM_PREFIX!r} are the ledger's own."
+        )
     return transfer_id
 
 
 def system_transfer_id(prefix: str) -> str:
     """Ids of transfers the ledger makes itself (expiry, timeouts, close)."""
-    return f"flash:{prefix}:{uuid.uuid4().hex}"
+    return f"{SYSTEM_PREFIX}{prefix}:{uuid.uuid4().hex}"
 
 
 def lock_transfer_id(channel_id: int, transfer_id: str) -> None:
@@ -103,7 +108,13 @@ def replay(
 def lock_accounts(accounts: Iterable[PointsAccount]) -> Dict[int, PointsAccount]:
     """Fresh rows of these accounts, locked in pk order, by pk."""
     ids = sorted({account.pk for account in accounts if account is not None})
-    locked = PointsAccount.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    # NO KEY UPDATE: we never change keys, and it lets other transactions'
+    # foreign-key checks (KEY SHARE) on these rows through.
+    locked = PointsAccount.objects.raw(
+        f"SELECT * FROM {PointsAccount._meta.db_table} WHERE id = ANY(%s) "
+        "ORDER BY id FOR NO KEY UPDATE",
+        [ids],
+    )
     return {account.pk: account for account in locked}
 
 

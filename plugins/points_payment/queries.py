@@ -21,6 +21,7 @@ from .domain import (
     TransferKind,
     TransferState,
     expiring_lots,
+    lapsed_points,
 )
 from .models import PointsTransfer, SettlementPeriod
 from .periods import current_period, period_view
@@ -42,6 +43,17 @@ def _held(channel_id: int, period: SettlementPeriod, member: Optional[str]) -> i
     return pending.aggregate(total=Sum("points"))["total"] or 0
 
 
+def _needs_lazy_work(allowance, now) -> bool:
+    """A timed-out hold to release or lapsed points to expire (unlocked look)."""
+    timed_out = PointsTransfer.objects.filter(
+        debit_account=allowance,
+        kind=TransferKind.PENDING.value,
+        state=TransferState.PENDING.value,
+        timeout_at__lte=now,
+    ).exists()
+    return timed_out or lapsed_points(lots(allowance), consumed(allowance), now) > 0
+
+
 def balance(channel_id: int, external_id: str) -> MemberBalance:
     """The member's points in the open period; ``MemberNotFound`` if we know
     no allowance (or, pass-through, no sign-in claim) of theirs."""
@@ -54,14 +66,22 @@ def balance(channel_id: int, external_id: str) -> MemberBalance:
         if program.mode == ProgramMode.PASS_THROUGH.value:
             claim = pass_through.locked_claim(channel_id, external_id)
             quota = account(channel_id, AccountKind.QUOTA, period)
-            locked = ledger.lock_accounts([quota, hold_account])
-            release_timed_out(
-                channel_id,
-                locked[quota.pk],
-                locked[hold_account.pk],
-                now,
+            timed_out = PointsTransfer.objects.filter(
+                debit_account=quota,
                 member=external_id,
-            )
+                kind=TransferKind.PENDING.value,
+                state=TransferState.PENDING.value,
+                timeout_at__lte=now,
+            ).exists()
+            if timed_out:
+                locked = ledger.lock_accounts([quota, hold_account])
+                release_timed_out(
+                    channel_id,
+                    locked[quota.pk],
+                    locked[hold_account.pk],
+                    now,
+                    member=external_id,
+                )
             return MemberBalance(
                 available=pass_through.available(claim),
                 held=_held(channel_id, period, external_id),
@@ -71,6 +91,14 @@ def balance(channel_id: int, external_id: str) -> MemberBalance:
         allowance = find_account(channel_id, AccountKind.ALLOWANCE, period, external_id)
         if allowance is None:
             raise errors.MemberNotFound()
+        if not _needs_lazy_work(allowance, now):
+            # Nothing timed out or lapsed: a plain read, no locks.
+            return MemberBalance(
+                available=allowance.available,
+                held=allowance.debits_pending,
+                expiring=expiring_lots(lots(allowance), consumed(allowance), now),
+                period=period_view(period),
+            )
         expired = account(channel_id, AccountKind.EXPIRED)
         locked = ledger.lock_accounts([allowance, hold_account, expired])
         allowance = locked[allowance.pk]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Dict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -39,12 +39,25 @@ COLUMNS = {
 
 
 def _period(channel_id: int, period_id, lock: bool = False) -> SettlementPeriod:
-    periods = SettlementPeriod.objects.select_related("channel")
-    if lock:
-        periods = periods.select_for_update(of=("self",))
     try:
-        return periods.get(pk=int(period_id), channel_id=channel_id)
-    except (SettlementPeriod.DoesNotExist, TypeError, ValueError):
+        period_id = int(period_id)
+    except (TypeError, ValueError):
+        raise errors.PeriodNotFound() from None
+    if lock:
+        # NO KEY UPDATE, not FOR UPDATE: holds and grants racing with the
+        # close insert transfers whose foreign-key check takes KEY SHARE on
+        # this row while they hold account locks the close waits for (a
+        # deadlock with FOR UPDATE, seen in test_races).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {SettlementPeriod._meta.db_table} "
+                "WHERE id = %s AND channel_id = %s FOR NO KEY UPDATE",
+                [period_id, channel_id],
+            )
+    periods = SettlementPeriod.objects.select_related("channel")
+    try:
+        return periods.get(pk=period_id, channel_id=channel_id)
+    except SettlementPeriod.DoesNotExist:
         raise errors.PeriodNotFound() from None
 
 
@@ -114,12 +127,14 @@ def close_period(channel_id: int, period_id: int) -> Statement:
         period = _period(channel_id, period_id, lock=True)
         if period.state == PeriodState.CLOSED.value:
             return build_statement(period, program.mode)
-        now = timezone.now()
         accounts = list(PointsAccount.objects.filter(period=period))
         expired = account(channel_id, AccountKind.EXPIRED)
         hold_account = account(channel_id, AccountKind.HOLD)
         locked = ledger.lock_accounts(accounts + [expired, hold_account])
         expired, hold_account = locked[expired.pk], locked[hold_account.pk]
+        # The close's time is when it holds every lock: nothing it did not
+        # see can commit in the period after it.
+        now = timezone.now()
         legs = []
         pending_holds = PointsTransfer.objects.filter(
             period=period,

@@ -87,6 +87,9 @@ def test_refusals_change_nothing():
         )
     with pytest.raises(errors.MemberNotFound):
         services.hold(channel, "nobody", 1, transfer_id="h0", reference="")
+    for bad_id in ("", "x" * 256, "flash:timeout:1", None):
+        with pytest.raises(errors.InvalidTransferId):
+            services.grant(channel, "m1", 1, transfer_id=bad_id)
     services.grant(channel, "m1", 80, transfer_id="g1")
     with pytest.raises(errors.InsufficientPoints):
         services.hold(channel, "m1", 81, transfer_id="h-big", reference="")

@@ -102,3 +102,46 @@ def test_my_points_for_a_signed_in_member():
     assert (view.channel, view.available, view.held) == (slug, 50, 20)
     assert [t.id for t in view.history] == ["h1"]
     assert view.period.state == "open" and timezone.now() < view.period.ends_at
+
+
+def test_my_points_over_graphql_in_both_modes():
+    from tests.support import gql_in_process
+
+    query = "{ myPoints { channel balance held expiring history { amount state } } }"
+    allowance_id = make_program(mode="allowance")
+    allowance = Channel.objects.get(pk=allowance_id)
+    services.grant(allowance_id, "m1", 300, transfer_id="g1")
+    services.hold(allowance_id, "m1", 100, transfer_id="h1", reference="")
+    token = sign_in(
+        allowance.slug, channel_token(allowance.sso_secret, allowance.slug, "m1")
+    ).saleor_token
+    (entry,) = gql_in_process(query, token=token)["data"]["myPoints"]
+    assert (entry["channel"], entry["balance"], entry["held"]) == (
+        allowance.slug,
+        200,
+        100,
+    )
+    assert entry["expiring"] and [h["state"] for h in entry["history"]] == [
+        "pending",
+        "posted",
+    ]
+    channel_id, slug, secret = _channel()
+    token = sign_in(slug, channel_token(secret, slug, "m9", points=40)).saleor_token
+    (entry,) = gql_in_process(query, token=token)["data"]["myPoints"]
+    assert (entry["balance"], entry["held"], entry["history"]) == (40, 0, [])
+
+
+def test_beat_tasks_are_scheduled_and_run():
+    from django.conf import settings
+
+    from plugins.points_payment import tasks
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for task in (
+        tasks.release_timed_out_holds_task,
+        tasks.expire_lapsed_grants_task,
+        tasks.audit_ledger_task,
+    ):
+        assert task.name in scheduled
+        assert task() >= 0
+    assert tasks.audit_ledger_task() == 0

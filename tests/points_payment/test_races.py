@@ -165,3 +165,89 @@ def test_concurrent_grant_revoke_hold_post_void_refund_keep_the_books():
     for member in members:
         balance = services.balance(channel, member)
         assert balance.available >= 0 and balance.held == 0
+
+
+def test_close_racing_with_holds_and_grants_leaves_nothing_spendable():
+    channel = make_program(quota=10_000)
+    for i in range(8):
+        services.grant(channel, f"m{i}", 500, transfer_id=f"seed{i}")
+    period_id = services.current_period(channel).pk
+
+    def work(i):
+        if i == 0:
+            time.sleep(0.05)
+            return services.close_period(channel, period_id)
+        results = []
+        for n in range(6):
+            try:
+                if n % 2:
+                    services.grant(channel, f"m{i % 8}", 5, transfer_id=f"g{i}-{n}")
+                else:
+                    services.hold(
+                        channel, f"m{i % 8}", 5, transfer_id=f"h{i}-{n}", reference=""
+                    )
+                results.append("ok")
+            except errors.PeriodClosed:
+                results.append("closed")
+        return results
+
+    results = race(12, work)
+    for result in results:
+        assert not isinstance(result, Exception), result
+    closed_at = results[0].closed_at
+    assert not PointsTransfer.objects.filter(
+        channel_id=channel, code__in=["grant", "hold"], created_at__gt=closed_at
+    ).exists()
+    assert not PointsTransfer.objects.filter(
+        channel_id=channel, kind="pending", state="pending"
+    ).exists()
+    statement = services.statement(channel, period_id)
+    assert statement.remaining == 0
+    assert (
+        statement.granted
+        - statement.revoked
+        - statement.redeemed
+        + statement.refunded
+        + (10_000 - statement.granted + statement.revoked)
+        == statement.expired
+    )
+    assert services.audit() == []
+
+
+def test_sweep_and_post_racing_on_a_timed_out_hold_resolve_it_once():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    channel = make_program(quota=1000)
+    services.grant(channel, "m1", 100, transfer_id="g")
+    for n in range(6):
+        services.hold(channel, "m1", 10, transfer_id=f"h{n}", reference="")
+    PointsTransfer.objects.filter(channel_id=channel, code="hold").update(
+        timeout_at=timezone.now() + timedelta(milliseconds=300)
+    )
+
+    def work(i):
+        time.sleep(0.3)
+        if i % 2:
+            return services.release_timed_out_holds()
+        outcomes = []
+        for n in range(6):
+            try:
+                services.post_hold(channel, f"h{n}", transfer_id=f"p{n}-{i}")
+                outcomes.append("posted")
+            except (errors.HoldNotPending, errors.TransferIdReused):
+                outcomes.append("not pending")
+        return outcomes
+
+    results = race(6, work)
+    for result in results:
+        assert not isinstance(result, Exception), result
+    holds = PointsTransfer.objects.filter(channel_id=channel, code="hold")
+    assert not holds.filter(state="pending").exists()
+    for hold in holds:
+        assert hold.resolutions.count() == 1
+    balance = services.balance(channel, "m1")
+    posted = holds.filter(state="posted").count()
+    assert balance.available == 100 - 10 * posted and balance.held == 0
+    assert services.audit() == []
