@@ -12,7 +12,8 @@ statistics are not built yet.</p>
 <ul>
   <li><a href="/graphql/">GraphQL API</a> (POST queries; GET opens the playground)</li>
   <li><a href="/dashboard-ext/">Merchandiser console</a> (Saleor staff sign-in)</li>
-  <li>Points API for channel systems (<code>/points/v1/</code>): not built yet</li>
+  <li>Points API for channel systems (<code>/points/v1/</code>, signed REST;
+    <a href="/points/v1/openapi.json">OpenAPI</a>)</li>
 </ul>
 </body></html>"""
 
