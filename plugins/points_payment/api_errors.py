@@ -101,6 +101,7 @@ LEDGER_STATUS = {
     "invalid_period": 400,
     "invalid_cursor": 400,
     "invalid_limit": 400,
+    "invalid_reference": 400,
     "member_not_found": 404,
     "period_not_found": 404,
     "hold_not_found": 404,
