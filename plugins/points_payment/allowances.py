@@ -27,7 +27,7 @@ from .domain import (
 )
 from .models import PointsAccount, PointsProgram, PointsTransfer, SettlementPeriod
 from .periods import recheck_open, spendable_period
-from .programs import account, find_account, require_program
+from .programs import lock_by_keys, require_program
 from .records import TransferView
 
 POSTED_KINDS = (TransferKind.SINGLE.value, TransferKind.POST_PENDING.value)
@@ -37,6 +37,22 @@ def check_member(external_id) -> str:
     if not isinstance(external_id, str) or not 0 < len(external_id) <= 128:
         raise errors.MemberNotFound("A member id is 1 to 128 characters.")
     return external_id
+
+
+def check_reference(reference) -> str:
+    if not isinstance(reference, str) or len(reference) > 255:
+        raise errors.InvalidReference()
+    return reference
+
+
+def check_moment(value, param: str = "expires_at") -> None:
+    """An aware datetime (or None)."""
+    if value is not None and (
+        not isinstance(value, datetime) or value.utcoffset() is None
+    ):
+        raise errors.InvalidExpiresAt(
+            "Give a date and time with its time zone.", param=param
+        )
 
 
 def check_points(points) -> int:
@@ -162,6 +178,8 @@ def grant(
     """
     check_member(external_id)
     check_points(points)
+    check_reference(reference)
+    check_moment(expires_at)
     ledger.check_transfer_id(transfer_id)
     params = {
         "op": "grant",
@@ -181,11 +199,14 @@ def grant(
         validity = expiry_for_grant(expires_at, now, period.ends_at)
         if validity is None:
             raise errors.InvalidExpiresAt()
-        quota = account(channel_id, AccountKind.QUOTA, period)
-        allowance = account(channel_id, AccountKind.ALLOWANCE, period, external_id)
-        locked = ledger.lock_accounts([quota, allowance])
+        quota, allowance = lock_by_keys(
+            channel_id,
+            [
+                (AccountKind.QUOTA, period, ""),
+                (AccountKind.ALLOWANCE, period, external_id),
+            ],
+        )
         recheck_open(period)
-        quota, allowance = locked[quota.pk], locked[allowance.pk]
         if quota.available < points:
             raise errors.QuotaExceeded(
                 f"{points} points asked, {quota.available} left in the quota."
@@ -223,6 +244,7 @@ def revoke(
     """Take a member's unspent points back into the period's quota."""
     check_member(external_id)
     check_points(points)
+    check_reference(reference)
     ledger.check_transfer_id(transfer_id)
     params = {
         "op": "revoke",
@@ -238,17 +260,21 @@ def revoke(
             return first
         now = timezone.now()
         period = spendable_period(channel_id, now)
-        allowance = find_account(channel_id, AccountKind.ALLOWANCE, period, external_id)
+        allowance, quota, hold_account, expired = lock_by_keys(
+            channel_id,
+            [
+                (AccountKind.ALLOWANCE, period, external_id),
+                (AccountKind.QUOTA, period, ""),
+                (AccountKind.HOLD, None, ""),
+                (AccountKind.EXPIRED, None, ""),
+            ],
+            create=False,
+        )
         if allowance is None:
             raise errors.MemberNotFound()
-        quota = account(channel_id, AccountKind.QUOTA, period)
-        hold_account = account(channel_id, AccountKind.HOLD)
-        expired = account(channel_id, AccountKind.EXPIRED)
-        locked = ledger.lock_accounts([quota, allowance, hold_account, expired])
         recheck_open(period)
-        allowance = locked[allowance.pk]
-        release_timed_out(channel_id, allowance, locked[hold_account.pk], now)
-        expire_lapsed(program, allowance, locked[expired.pk], now)
+        release_timed_out(channel_id, allowance, hold_account, now)
+        expire_lapsed(program, allowance, expired, now)
         if allowance.available < points:
             raise errors.InsufficientPoints(
                 f"{points} points asked, {allowance.available} unspent."
@@ -261,7 +287,7 @@ def revoke(
                     TransferCode.REVOKE,
                     TransferKind.SINGLE,
                     allowance,
-                    locked[quota.pk],
+                    quota,
                     points,
                     period,
                     member=external_id,

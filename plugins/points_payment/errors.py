@@ -29,6 +29,7 @@ class PointsErrorCode(str, Enum):
     INVALID_PERIOD = "invalid_period"
     INVALID_CURSOR = "invalid_cursor"
     INVALID_LIMIT = "invalid_limit"
+    INVALID_REFERENCE = "invalid_reference"
 
 
 class PointsError(Exception):
@@ -146,3 +147,9 @@ class InvalidLimit(PointsError):
     code = PointsErrorCode.INVALID_LIMIT.value
     default_message = "limit must be a whole number from 1 to 100."
     default_param = "limit"
+
+
+class InvalidReference(PointsError):
+    code = PointsErrorCode.INVALID_REFERENCE.value
+    default_message = "A reference is text of at most 255 characters."
+    default_param = "reference"

@@ -15,6 +15,11 @@ from .programs import account, require_program
 from .records import PeriodView
 
 
+def check_moment(value, param: str) -> None:
+    if not hasattr(value, "utcoffset") or value.utcoffset() is None:
+        raise errors.InvalidPeriod("Give dates and times with their time zone.", param)
+
+
 def period_view(period: SettlementPeriod) -> PeriodView:
     return PeriodView(
         id=period.pk,
@@ -34,6 +39,8 @@ def open_period(
     require_program(channel_id)
     if quota != 0 and not valid_points(quota):
         raise errors.InvalidPoints(param="quota")
+    check_moment(starts_at, "starts_at")
+    check_moment(ends_at, "ends_at")
     if not isinstance(quota, int) or ends_at <= starts_at:
         raise errors.InvalidPeriod()
     now = timezone.now()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from django.db import IntegrityError, transaction
 
@@ -102,3 +102,50 @@ def find_account(
     return PointsAccount.objects.filter(
         channel_id=channel_id, kind=kind.value, period=period, external_id=external_id
     ).first()
+
+
+AccountKey = Tuple[AccountKind, Optional[SettlementPeriod], str]
+
+
+def _key(kind: str, period_id: Optional[int], external_id: str):
+    return (kind, period_id, external_id)
+
+
+def _lock_keys(
+    channel_id: int, keys: Sequence[AccountKey]
+) -> Dict[tuple, PointsAccount]:
+    clauses, params = [], [channel_id]
+    for kind, period, external_id in keys:
+        if period is None:
+            clauses.append("(kind = %s AND period_id IS NULL AND external_id = %s)")
+            params += [kind.value, external_id]
+        else:
+            clauses.append("(kind = %s AND period_id = %s AND external_id = %s)")
+            params += [kind.value, period.pk, external_id]
+    rows = PointsAccount.objects.raw(
+        f"SELECT * FROM {PointsAccount._meta.db_table} WHERE channel_id = %s "
+        f"AND ({' OR '.join(clauses)}) ORDER BY id FOR NO KEY UPDATE",
+        params,
+    )
+    return {_key(row.kind, row.period_id, row.external_id): row for row in rows}
+
+
+def lock_by_keys(
+    channel_id: int, keys: Sequence[AccountKey], create: bool = True
+) -> List[Optional[PointsAccount]]:
+    """Find and lock these accounts in one statement (pk order, FOR NO KEY
+    UPDATE); a missing one is created (then locked) or, with ``create=False``,
+    None. Only a new member's allowance is ever missing: its new row has the
+    highest pk, so the lock order holds."""
+    found = _lock_keys(channel_id, keys)
+
+    def wanted(key: AccountKey):
+        kind, period, external_id = key
+        return _key(kind.value, period.pk if period else None, external_id)
+
+    missing = [key for key in keys if wanted(key) not in found]
+    if missing and create:
+        for kind, period, external_id in missing:
+            account(channel_id, kind, period, external_id)
+        found = _lock_keys(channel_id, keys)
+    return [found.get(wanted(key)) for key in keys]

@@ -10,7 +10,13 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from . import errors, ledger, pass_through, webhooks
-from .allowances import check_member, check_points, expire_lapsed, release_timed_out
+from .allowances import (
+    check_member,
+    check_points,
+    check_reference,
+    expire_lapsed,
+    release_timed_out,
+)
 from .domain import (
     AccountKind,
     ProgramMode,
@@ -21,7 +27,7 @@ from .domain import (
 )
 from .models import PointsProgram, PointsTransfer, SettlementPeriod
 from .periods import recheck_open, spendable_period
-from .programs import account, find_account, require_program
+from .programs import account, lock_by_keys, require_program
 from .records import TransferView
 
 
@@ -66,6 +72,7 @@ def hold(
     (default: the program's) and never after the period's end."""
     check_member(external_id)
     check_points(points)
+    check_reference(reference)
     ledger.check_transfer_id(transfer_id)
     if timeout_seconds is not None and (
         not isinstance(timeout_seconds, int) or timeout_seconds <= 0
@@ -86,29 +93,32 @@ def hold(
             return first
         now = timezone.now()
         period = spendable_period(channel_id, now)
-        hold_account = account(channel_id, AccountKind.HOLD)
-        quota = account(channel_id, AccountKind.QUOTA, period)
         if program.mode == ProgramMode.PASS_THROUGH.value:
             claim = pass_through.locked_claim(channel_id, external_id)
-            locked = ledger.lock_accounts([quota, hold_account])
-            recheck_open(period)
-            source = locked[quota.pk]
-            release_timed_out(
-                channel_id, source, locked[hold_account.pk], now, member=external_id
+            source, hold_account = lock_by_keys(
+                channel_id,
+                [(AccountKind.QUOTA, period, ""), (AccountKind.HOLD, None, "")],
             )
+            recheck_open(period)
+            release_timed_out(channel_id, source, hold_account, now, member=external_id)
             available = pass_through.available(claim)
         else:
-            allowance = find_account(
-                channel_id, AccountKind.ALLOWANCE, period, external_id
+            # Not the quota: grants bound what allowances can spend, so holds
+            # and grants of one channel need not wait for each other.
+            source, hold_account, expired = lock_by_keys(
+                channel_id,
+                [
+                    (AccountKind.ALLOWANCE, period, external_id),
+                    (AccountKind.HOLD, None, ""),
+                    (AccountKind.EXPIRED, None, ""),
+                ],
+                create=False,
             )
-            if allowance is None:
+            if source is None:
                 raise errors.MemberNotFound()
-            expired = account(channel_id, AccountKind.EXPIRED)
-            locked = ledger.lock_accounts([allowance, quota, hold_account, expired])
             recheck_open(period)
-            source = locked[allowance.pk]
-            release_timed_out(channel_id, source, locked[hold_account.pk], now)
-            expire_lapsed(program, source, locked[expired.pk], now)
+            release_timed_out(channel_id, source, hold_account, now)
+            expire_lapsed(program, source, expired, now)
             available = source.available
         if available < points:
             raise errors.InsufficientPoints(
@@ -130,7 +140,7 @@ def hold(
                     TransferCode.HOLD,
                     TransferKind.PENDING,
                     source,
-                    locked[hold_account.pk],
+                    hold_account,
                     points,
                     period,
                     member=external_id,

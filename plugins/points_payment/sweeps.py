@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Dict, List, Optional, Tuple
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from . import ledger
@@ -66,13 +66,24 @@ def expire_lapsed_grants(now: Optional[datetime] = None, limit: int = BATCH) -> 
     """Move the lapsed, unspent points of every allowance to expired;
     returns how many allowances had points expire."""
     now = now or timezone.now()
-    lapsed_credit = PointsTransfer.objects.filter(
-        credit_account=OuterRef("pk"), expires_at__lte=now
-    )
+    # Accounts whose ended credits exceed everything debited (FIFO: the
+    # lapsed, unspent points), in one query.
     candidates = (
         PointsAccount.objects.filter(kind=AccountKind.ALLOWANCE.value)
-        .filter(credits_posted__gt=F("debits_posted") + F("debits_pending"))
-        .filter(Exists(lapsed_credit))
+        .annotate(
+            ended=Sum(
+                "credits__points",
+                filter=Q(
+                    credits__expires_at__lte=now,
+                    credits__kind__in=(
+                        TransferKind.SINGLE.value,
+                        TransferKind.POST_PENDING.value,
+                    ),
+                ),
+            )
+        )
+        .filter(ended__gt=F("debits_posted") + F("debits_pending"))
+        .order_by("pk")
         .values_list("pk", "channel_id")[:limit]
     )
     expired_accounts = 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import transaction
@@ -87,6 +87,12 @@ def test_refusals_change_nothing():
         )
     with pytest.raises(errors.MemberNotFound):
         services.hold(channel, "nobody", 1, transfer_id="h0", reference="")
+    with pytest.raises(errors.InvalidReference):
+        services.grant(channel, "m1", 1, transfer_id="g-ref", reference="r" * 256)
+    with pytest.raises(errors.InvalidExpiresAt):
+        services.grant(
+            channel, "m1", 1, transfer_id="g-naive", expires_at=datetime(2030, 1, 1)
+        )
     for bad_id in ("", "x" * 256, "flash:timeout:1", None):
         with pytest.raises(errors.InvalidTransferId):
             services.grant(channel, "m1", 1, transfer_id=bad_id)

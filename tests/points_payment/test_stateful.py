@@ -223,3 +223,111 @@ def test_ledger_matches_the_model():
             database=None,
         ),
     )
+
+
+class PassThroughMachine(RuleBasedStateMachine):
+    """Pass-through: the latest sign-in claim minus what was held or posted
+    (every post here is within the settle time of every claim); older claims
+    never replace newer ones; the quota bounds held + posted."""
+
+    def __init__(self):
+        super().__init__()
+        self.channel = make_program(mode="pass_through", quota=QUOTA)
+        self.n = 0
+        self.clock = timezone.now()
+        self.claims = {}  # member -> (points, issued_at)
+        self.holds = {}  # id -> (member, points)
+        self.posted = {}  # member -> points posted
+        self.quota_left = QUOTA
+
+    def next_id(self, prefix):
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    def pending(self, member):
+        return sum(p for m, p in self.holds.values() if m == member)
+
+    def available(self, member):
+        claim = self.claims[member][0]
+        return max(0, claim - self.pending(member) - self.posted.get(member, 0))
+
+    @rule(member=MEMBERS, points=st.integers(0, 300), older=st.booleans())
+    def sign_in(self, member, points, older):
+        self.clock += timedelta(seconds=1)
+        issued_at = self.clock - timedelta(seconds=30) if older else self.clock
+        recorded = services.record_sign_in_balance(
+            self.channel,
+            member,
+            points,
+            token_id=self.next_id("t"),
+            issued_at=issued_at,
+        )
+        current = self.claims.get(member)
+        newer = current is None or issued_at > current[1]
+        assert recorded == newer
+        if newer:
+            self.claims[member] = (points, issued_at)
+
+    @rule(member=MEMBERS, points=POINTS)
+    def hold(self, member, points):
+        if member not in self.claims:
+            error = errors.MemberNotFound
+        elif points > self.available(member):
+            error = errors.InsufficientPoints
+        elif points > self.quota_left:
+            error = errors.QuotaExceeded
+        else:
+            error = None
+        hold_id = self.next_id("h")
+        try:
+            services.hold(
+                self.channel, member, points, transfer_id=hold_id, reference=""
+            )
+        except errors.PointsError as refused:
+            assert error is not None and isinstance(refused, error), refused
+            return
+        assert error is None, f"expected {error}"
+        self.holds[hold_id] = (member, points)
+        self.quota_left -= points
+
+    @precondition(lambda self: self.holds)
+    @rule(data=st.data(), void=st.booleans())
+    def resolve(self, data, void):
+        hold_id = data.draw(st.sampled_from(sorted(self.holds)))
+        member, points = self.holds.pop(hold_id)
+        if void:
+            services.void_hold(self.channel, hold_id, transfer_id=self.next_id("v"))
+            self.quota_left += points
+        else:
+            part = data.draw(st.integers(1, points))
+            services.post_hold(
+                self.channel, hold_id, transfer_id=self.next_id("p"), points=part
+            )
+            self.posted[member] = self.posted.get(member, 0) + part
+            self.quota_left += points - part
+
+    @invariant()
+    def balances_match_the_model(self):
+        for member in self.claims:
+            balance = services.balance(self.channel, member)
+            assert (balance.available, balance.held) == (
+                self.available(member),
+                self.pending(member),
+            )
+        assert services.quota_status(self.channel).remaining == self.quota_left
+
+    def teardown(self):
+        assert services.audit() == []
+
+
+def test_pass_through_matches_the_model():
+    run_state_machine_as_test(
+        PassThroughMachine,
+        settings=settings(
+            max_examples=10,
+            stateful_step_count=14,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        ),
+    )
