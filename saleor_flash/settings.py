@@ -153,6 +153,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plugins.channel_pricing.tasks.purge_used_sign_in_tokens_task",
         "schedule": 3600.0,
     },
+    "flash-purge-channel-api-requests": {
+        "task": "plugins.points_payment.tasks.purge_channel_api_requests_task",
+        "schedule": 600.0,
+    },
     "flash-points-release-timed-out-holds": {
         "task": "plugins.points_payment.tasks.release_timed_out_holds_task",
         "schedule": float(config.env_int("FLASH_POINTS_HOLD_SWEEP_SECONDS", 60)),
@@ -204,6 +208,18 @@ FLASH_OUTBOX_RETRY_FOR_SECONDS = float(
 FLASH_OUTBOX_TIMEOUT_SECONDS = float(os.environ.get("FLASH_OUTBOX_TIMEOUT_SECONDS", 10))
 # The Celery queue of delivery tasks ("" = the default queue).
 FLASH_OUTBOX_QUEUE = os.environ.get("FLASH_OUTBOX_QUEUE", "")
+# Channel API (/points/v1/, docs/api.md): idempotency records are kept this
+# long; an attempt running longer than the stale limit is taken to be dead
+# (a retry takes its key over); a rotated API secret stays valid this long.
+FLASH_POINTS_IDEMPOTENCY_RETENTION_HOURS = float(
+    os.environ.get("FLASH_POINTS_IDEMPOTENCY_RETENTION_HOURS", 24)
+)
+FLASH_POINTS_IDEMPOTENCY_STALE_SECONDS = float(
+    os.environ.get("FLASH_POINTS_IDEMPOTENCY_STALE_SECONDS", 90)
+)
+FLASH_POINTS_API_SECRET_GRACE_SECONDS = config.env_int(
+    "FLASH_POINTS_API_SECRET_GRACE_SECONDS", 86400
+)
 # Webhook of sale start/end/sold-out, through the outbox (off when unset).
 FLASH_SALE_EVENT_WEBHOOK_URL = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_URL", "")
 # Base of links e-mailed to provider applicants and invited provider users.

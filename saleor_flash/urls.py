@@ -3,7 +3,6 @@
 /points/v1/ for channel systems."""
 
 from django.conf.urls import include, url
-from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from saleor.graphql.views import GraphQLView
 from saleor.urls import urlpatterns as saleor_urlpatterns
@@ -14,21 +13,6 @@ from .api_auth import header_credentials_only
 from .schema import schema
 from .views import landing
 
-
-def points_api_index(_request):
-    # Honest until the points issue lands: nothing is served here yet.
-    return JsonResponse(
-        {
-            "api": "points",
-            "version": "v1",
-            "status": "not_built",
-            "message": "The signed channel API is not built yet; no endpoint "
-            "under /points/v1/ answers.",
-        },
-        status=501,
-    )
-
-
 urlpatterns = [
     # CSRF-exempt because it takes no cookie credential (api_auth).
     url(
@@ -38,7 +22,9 @@ urlpatterns = [
     ),
     url(r"^dashboard-ext/", include("dashboard_ext.urls")),
     url(r"^provider/", include("dashboard_ext.portal.urls")),
-    url(r"^points/v1/$", points_api_index, name="points-api-index"),
+    # The signed channel API (plugins/points_payment/api): CSRF-exempt, no
+    # session; every request is authenticated by its signature.
+    url(r"^points/v1/", include("plugins.points_payment.api.urls")),
     url(r"^c/(?P<slug>[-\w]+)/$", entry_link, name="channel-entry-link"),
     url(r"^$", landing, name="home"),
 ] + [

@@ -15,7 +15,8 @@ yet.</p>
   <li><a href="/dashboard-ext/">Merchandiser console</a> (Saleor staff sign-in)</li>
   <li><a href="/provider/">Provider portal</a> (provider users;
     <a href="/provider/apply/">apply to become a provider</a>)</li>
-  <li>Points API for channel systems (<code>/points/v1/</code>): not built yet</li>
+  <li>Points API for channel systems (<code>/points/v1/</code>, signed REST;
+    <a href="/points/v1/openapi.json">OpenAPI</a>)</li>
 </ul>
 </body></html>"""
 

@@ -75,10 +75,12 @@ def test_my_points_requires_sign_in(api_server):
 
 
 def test_points_api_and_console_are_mounted(api_server):
-    with pytest.raises(urllib.error.HTTPError) as not_built:
-        urllib.request.urlopen(f"{api_server.base_url}/points/v1/")
-    assert not_built.value.code == 501
-    assert json.loads(not_built.value.read())["status"] == "not_built"
+    with urllib.request.urlopen(f"{api_server.base_url}/points/v1/") as response:
+        assert json.loads(response.read())["openapi"] == "/points/v1/openapi.json"
+    with pytest.raises(urllib.error.HTTPError) as unsigned:
+        urllib.request.urlopen(f"{api_server.base_url}/points/v1/quota")
+    assert unsigned.value.code == 401
+    assert json.loads(unsigned.value.read())["error"]["type"] == "authentication_error"
     with urllib.request.urlopen(
         f"{api_server.base_url}/dashboard-ext/login/"
     ) as response:

@@ -22,3 +22,13 @@ def audit_ledger_task() -> int:
     """Recompute every balance from the transfers; differences are logged
     as errors (there must be none)."""
     return len(sweeps.audit())
+
+
+@shared_task
+def purge_channel_api_requests_task() -> int:
+    """Periodic: forget channel API request nonces past their ±300 s window
+    and idempotency records older than the retention (24 h)."""
+    from .api_requests import purge_expired
+
+    nonces, records = purge_expired()
+    return nonces + records

@@ -95,6 +95,15 @@ def seed_demo(stdout: TextIO) -> DemoSummary:
     return summary
 
 
+def _points_api(channel_id: int) -> dict:
+    from plugins.points_payment import services as points
+
+    program = points.program_for_channel(channel_id)
+    if program is None or not program.enabled:
+        return {}
+    return {"api_secret": program.api_secret, "points_mode": program.mode}
+
+
 def build_summary(demo_channels, counts, tally: Tally) -> DemoSummary:
     base_url = f"http://localhost:{config.env_int('FLASH_PORT', 8000)}"
     return DemoSummary(
@@ -111,6 +120,7 @@ def build_summary(demo_channels, counts, tally: Tally) -> DemoSummary:
                 slug=channel.slug,
                 entry_url=f"{base_url}/c/{channel.slug}/",
                 sso_secret=channel.sso_secret,
+                **_points_api(channel.pk),
             )
             for channel in demo_channels
         ],

@@ -63,6 +63,9 @@ class ChannelEntry:
     slug: str
     entry_url: str
     sso_secret: str
+    # The channel API (/points/v1/): its secret and mode, when points are on.
+    api_secret: str = ""
+    points_mode: str = ""
 
 
 @dataclass
@@ -103,12 +106,38 @@ class DemoSummary:
                 f"    entry link: {channel.entry_url}  (the app appends ?token=<JWT>)",
                 f"    SSO secret: {channel.sso_secret}",
             ]
+            if channel.api_secret:
+                lines += [
+                    f"    points ({channel.points_mode}) API secret: "
+                    f"{channel.api_secret}",
+                ]
+        lines += _channel_api_example(self.api_url, self.channels)
         lines += _wrapped("Exists now:", self.counts)
         if self.created:
             lines += _wrapped("Created now:", dict(sorted(self.created.items())))
         else:
             lines.append("  Created now:  nothing (everything was already there)")
         return lines
+
+
+def _channel_api_example(api_url: str, channels: List[ChannelEntry]) -> List[str]:
+    """A ready request to the channel API: the signing script sends it (or
+    prints it as curl with --curl; a signed curl line is good for 300 s)."""
+    channel = next((c for c in channels if c.api_secret), None)
+    if channel is None:
+        return []
+    base_url = api_url.rsplit("/graphql/", 1)[0]
+    script = (
+        f".venv/bin/python scripts/points_request.py --base-url {base_url} "
+        f"--channel {channel.slug} --secret {channel.api_secret}"
+    )
+    return [
+        "  Channel API (signed REST, docs/api.md; add --curl for a curl line):",
+        f"    {script} GET /quota",
+        f"    {script} POST /members/demo-member/grants '{{\"points\": 100}}'"
+        if channel.points_mode == "allowance"
+        else f"    {script} GET /transactions",
+    ]
 
 
 def _wrapped(label: str, counts: Dict[str, int], width: int = 88) -> List[str]:

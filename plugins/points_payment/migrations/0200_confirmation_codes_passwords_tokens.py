@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('channel_pricing', '0003_below_cost_acknowledgements'),
-        ('points_payment', '0002_ledger'),
+        ('points_payment', '0100_api_nonces_and_idempotency'),
     ]
 
     operations = [
