@@ -18,7 +18,10 @@ from .support import event, make_key, post_batch
 
 pytestmark = pytest.mark.usefixtures("clean_stats")
 
-DIMENSIONS = "kind, COALESCE(channel_id, 0), COALESCE(sale_id, 0), COALESCE(product_id, 0), entry_point"
+DIMENSIONS = (
+    "kind, COALESCE(channel_id, 0), COALESCE(sale_id, 0), "
+    "COALESCE(product_id, 0), entry_point"
+)
 
 
 @pytest.mark.django_db
