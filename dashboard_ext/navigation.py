@@ -10,7 +10,13 @@ from typing import List, NamedTuple, Optional
 
 from saleor.core.permissions import BasePermissionEnum
 
-from .permissions import MANAGE_CHANNELS, MANAGE_FLASH_SALES, MANAGE_OUTBOX, may
+from .permissions import (
+    MANAGE_CHANNELS,
+    MANAGE_FLASH_SALES,
+    MANAGE_OUTBOX,
+    VIEW_STATISTICS,
+    may,
+)
 
 
 class Section(NamedTuple):
@@ -36,7 +42,12 @@ SECTIONS = [
     ),
     Section("points", "Points", "Channel quotas, member allowances and the ledger."),
     Section("providers", "Providers", "Supplier review, warehouses and sub-orders."),
-    Section("statistics", "Statistics", "Views, add-to-cart and purchases."),
+    Section(
+        "statistics",
+        "Statistics",
+        "Funnels, time on page, entry points, channels and sell-through.",
+        VIEW_STATISTICS,
+    ),
     Section(
         "outbox",
         "Outbox",

@@ -21,6 +21,8 @@ from saleor.core.permissions import (
     WebhookPermissions,
 )
 
+from plugins.engagement.permissions import EngagementPermissions
+
 LOGIN_PATH = "/dashboard-ext/login/"
 
 # salesChannels, salesChannelCreate/Update/RotateSecret, channelPool*,
@@ -29,6 +31,8 @@ MANAGE_CHANNELS = ProductPermissions.MANAGE_PRODUCTS
 # flashSaleCreate/Update/Cancel, flashSaleItemCreate/Update/Delete:
 # MANAGE_DISCOUNTS.
 MANAGE_FLASH_SALES = DiscountPermissions.MANAGE_DISCOUNTS
+# The statistics page and its CSV: engagementFunnel & co. need the same.
+VIEW_STATISTICS = EngagementPermissions.VIEW_STATISTICS
 # The outbox page (dead letters, re-send): what Saleor sends to other systems.
 MANAGE_OUTBOX = WebhookPermissions.MANAGE_WEBHOOKS
 

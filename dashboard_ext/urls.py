@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import channel_views, flash_sale_views, outbox_views, views
+from . import channel_views, flash_sale_views, outbox_views, statistics_views, views
 
 app_name = "dashboard_ext"
 
@@ -47,6 +47,12 @@ urlpatterns = [
         "outbox/<int:message_id>/resend/",
         outbox_views.outbox_resend,
         name="outbox-resend",
+    ),
+    path("statistics/", statistics_views.statistics_page, name="statistics"),
+    path(
+        "statistics/<slug:report>.csv",
+        statistics_views.statistics_csv,
+        name="statistics-csv",
     ),
     path("<slug:slug>/", views.section, name="section"),
 ]
