@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, List, Sequence
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from psycopg2.extras import execute_values
 
 PARENT = "engagement_event"
@@ -100,7 +100,8 @@ def ensure_partitions(days: Iterable[date]) -> None:
             # never races into a duplicate-relation error.
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [PARENT])
             _create_partition(cursor, day)
-    _known_partitions.update(missing)
+    # Known only once committed: a rolled-back creation must be made again.
+    transaction.on_commit(lambda: _known_partitions.update(missing))
 
 
 def retention_days() -> int:
@@ -110,8 +111,6 @@ def retention_days() -> int:
 def maintain_partitions(today: date, ahead_days: int = 3) -> dict:
     """The beat's job: partitions from yesterday to ``ahead_days`` ahead
     exist; partitions wholly older than the retention are dropped."""
-    from django.db import transaction
-
     wanted = [today + timedelta(days=offset) for offset in range(-1, ahead_days + 1)]
     with transaction.atomic():
         _known_partitions.difference_update(wanted)

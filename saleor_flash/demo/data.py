@@ -25,6 +25,7 @@ MERCHANDISER_PERMISSIONS = (
     ("product", "manage_products"),
     ("discount", "manage_discounts"),
     ("order", "manage_orders"),
+    ("engagement", "view_statistics"),
 )
 
 SITE_DOMAIN = "localhost:8000"
