@@ -53,21 +53,70 @@ GROUP BY COALESCE(channel_id, 0), COALESCE(sale_id, 0), COALESCE(product_id, 0),
 """
 
 
+# The scope roll-up of an hour, from that hour's rows above: each row
+# counted once for "all" and once for its sale, channel and product.
+_ROLL_SCOPES_OF_HOUR = """
+INSERT INTO engagement_scoperollup
+    (period, period_start, scope, scope_id, kind, events, quantity)
+SELECT 'h', %(hour)s, scope, scope_id, kind, sum(events), sum(quantity)
+FROM engagement_hourlyrollup
+CROSS JOIN LATERAL (VALUES ('all', 0), ('sale', sale_id), ('channel', channel_id),
+                           ('product', product_id)) AS scopes (scope, scope_id)
+WHERE hour = %(hour)s AND (scope = 'all' OR scope_id <> 0)
+GROUP BY scope, scope_id, kind
+"""
+
+_ROLL_SCOPES_OF_DAY = """
+INSERT INTO engagement_scoperollup
+    (period, period_start, scope, scope_id, kind, events, quantity)
+SELECT 'd', %(day)s, scope, scope_id, kind, sum(events), sum(quantity)
+FROM engagement_scoperollup
+WHERE period = 'h' AND period_start >= %(day)s AND period_start < %(day_end)s
+GROUP BY scope, scope_id, kind
+"""
+
+
+def _lock(cursor, name: str, moment: datetime, seconds: int) -> None:
+    cursor.execute(
+        "SELECT pg_advisory_xact_lock(hashtext(%s), "
+        "(extract(epoch from %s::timestamptz) / %s)::int)",
+        [name, moment, seconds],
+    )
+
+
 def roll_hour(hour: datetime) -> None:
-    """Rebuild the roll-ups of one hour (idempotent)."""
-    params = {"hour": hour, "end": hour + timedelta(hours=1)}
+    """Rebuild the roll-ups of one hour, and its day's scope totals
+    (idempotent)."""
+    day = hour.replace(hour=0)
+    params = {
+        "hour": hour,
+        "end": hour + timedelta(hours=1),
+        "day": day,
+        "day_end": day + timedelta(days=1),
+    }
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext('engagement-rollup'), "
-            "(extract(epoch from %s::timestamptz) / 3600)::int)",
-            [hour],
-        )
+        _lock(cursor, "engagement-rollup", hour, 3600)
         cursor.execute("DELETE FROM engagement_hourlyrollup WHERE hour = %s", [hour])
         cursor.execute(
             "DELETE FROM engagement_timeonpagerollup WHERE hour = %s", [hour]
         )
+        cursor.execute(
+            "DELETE FROM engagement_scoperollup WHERE period = 'h' "
+            "AND period_start = %s",
+            [hour],
+        )
         cursor.execute(_ROLL_EVENTS, params)
         cursor.execute(_ROLL_TIME_ON_PAGE, params)
+        cursor.execute(_ROLL_SCOPES_OF_HOUR, params)
+        # The day is rebuilt by one roller at a time, after the others'
+        # hours of it are committed (the lock is taken after them).
+        _lock(cursor, "engagement-rollup-day", day, 86400)
+        cursor.execute(
+            "DELETE FROM engagement_scoperollup WHERE period = 'd' "
+            "AND period_start = %s",
+            [day],
+        )
+        cursor.execute(_ROLL_SCOPES_OF_DAY, params)
 
 
 def roll_dirty_hours(limit: Optional[int] = None) -> List[datetime]:

@@ -58,13 +58,63 @@ class Scope:
         return " AND ".join(clauses), params
 
 
-def _fetch(sql: str, params: list) -> list:
+def _fetch(sql: str, params) -> list:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
+def _single_scope(scope: Scope) -> Optional[Tuple[str, int]]:
+    given = [
+        (name, value)
+        for name, value in (
+            ("sale", scope.sale_id),
+            ("channel", scope.channel_id),
+            ("product", scope.product_id),
+        )
+        if value is not None
+    ]
+    if not given:
+        return ("all", 0)
+    return given[0] if len(given) == 1 else None
+
+
+_SCOPE_COUNTS = """
+SELECT kind, sum(events) FROM engagement_scoperollup
+WHERE scope = %(scope)s AND scope_id = %(scope_id)s AND (
+    (period = 'd' AND period_start >= %(first_day)s AND period_start < %(last_day)s)
+    OR (period = 'h' AND period_start >= %(start)s AND period_start < %(end)s
+        AND NOT (period_start >= %(first_day)s AND period_start < %(last_day)s)))
+GROUP BY kind
+"""
+
+
 def counts_by_kind(scope: Scope) -> Dict[str, int]:
+    """Events per kind in the scope. One sale, channel or product (or all):
+    whole days from the daily scope totals, the range's partial days from
+    hourly ones, so the rows read do not grow with the events stored.
+    Combinations read the hourly roll-up."""
+    single = _single_scope(scope)
+    if single is not None:
+        start, end = scope.hours()
+        first_day = start.replace(hour=0)
+        if first_day < start:
+            first_day += timedelta(days=1)
+        last_day = end.replace(hour=0)
+        if last_day < first_day:
+            last_day = first_day
+        rows = _fetch(
+            _SCOPE_COUNTS,
+            {
+                "scope": single[0],
+                "scope_id": single[1],
+                "first_day": first_day,
+                "last_day": last_day,
+                "start": start,
+                "end": end,
+            },
+        )
+        return {kind: int(total) for kind, total in rows}
     where, params = scope.where()
     rows = _fetch(
         f"SELECT kind, sum(events) FROM engagement_hourlyrollup WHERE {where} "

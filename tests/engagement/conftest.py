@@ -10,7 +10,8 @@ def clear_statistics() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE engagement_event, engagement_hourlyrollup, "
-            "engagement_timeonpagerollup, engagement_dirtyhour"
+            "engagement_timeonpagerollup, engagement_dirtyhour, "
+            "engagement_scoperollup"
         )
         cursor.execute("DELETE FROM engagement_eventkey")
     client = queue.client()

@@ -57,3 +57,23 @@ def post_batch(
         content_type="application/json",
         **meta,
     )
+
+
+def drain_all(seconds: float = 20.0) -> dict:
+    """Drain until the queue is empty: a Celery worker started by another
+    test module may hold the drain lock meanwhile (then wait for it)."""
+    import time
+
+    from plugins.engagement import drain, queue
+
+    deadline = time.monotonic() + seconds
+    total = {"read": 0, "inserted": 0}
+    while True:
+        result = drain.drain()
+        total["read"] += result["read"]
+        total["inserted"] += result["inserted"]
+        if not result["busy"] and queue.length() == 0:
+            return total
+        if time.monotonic() > deadline:
+            raise AssertionError("the event queue did not drain")
+        time.sleep(0.05)

@@ -13,13 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from saleor.order.models import Order, OrderLine
 
-from plugins.engagement import drain, purchases, rollups, statistics
+from plugins.engagement import purchases, rollups, statistics
 from plugins.engagement.models import Event
 from plugins.engagement.statistics import Scope
 from plugins.sale_windows.models import Reservation
 from tests.sale_windows.factories import _track, make_item
 
-from .support import event, make_key, post_batch
+from .support import drain_all, event, make_key, post_batch
 
 pytestmark = pytest.mark.usefixtures("clean_stats")
 
@@ -75,7 +75,7 @@ def test_an_order_is_recorded_once_and_joined_to_its_session():
         ],
         session_id="sess-42",
     )
-    drain.drain()
+    drain_all()
     order = make_order(variant, token, quantity=2, item=item)
     assert purchases.record_order(order.pk) == 2
     assert purchases.record_order(order.pk) == 0  # idempotent

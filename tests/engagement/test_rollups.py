@@ -11,10 +11,10 @@ import pytest
 from django.db import connection, connections
 from django.test import Client, override_settings
 
-from plugins.engagement import drain, rollups, statistics, storage
+from plugins.engagement import rollups, statistics, storage
 from plugins.engagement.statistics import Scope
 
-from .support import event, make_key, post_batch
+from .support import drain_all, event, make_key, post_batch
 
 pytestmark = pytest.mark.usefixtures("clean_stats")
 
@@ -74,7 +74,7 @@ def test_a_scripted_session_gives_exact_funnel_numbers():
         event("view", sale_id=8, product_id=3, timestamp=ago(minutes=40)),
     ]
     assert post_batch(key.public_key, session, session_id="scripted").status_code == 202
-    drain.drain()
+    drain_all()
     # A purchase as the server records it (see test_purchases for orders).
     storage_rows = [
         {
@@ -117,7 +117,7 @@ def test_rerolling_an_hour_is_idempotent():
     post_batch(
         key.public_key, [event("view", timestamp=ago(minutes=5)) for _ in range(5)]
     )
-    drain.drain()
+    drain_all()
     rolled = rollups.roll_dirty_hours()
     assert len(rolled) >= 1
     before = rolled_counts()
@@ -151,7 +151,7 @@ def test_rollups_equal_raw_counts_with_concurrent_ingestion():
                     key.public_key, events, client=client, address=f"10.1.{number}.1"
                 )
                 assert response.status_code == 202, response.content
-                drain.drain()
+                drain_all()
         except Exception as error:  # reported below
             errors.append(error)
         finally:
@@ -177,11 +177,37 @@ def test_rollups_equal_raw_counts_with_concurrent_ingestion():
         for thread in rolling:
             thread.join()
     assert not errors, errors
-    drain.drain()
+    drain_all()
     rollups.roll_dirty_hours()
     raw = raw_counts()
     assert sum(raw.values()) == 4 * 12 * 20
     assert rolled_counts() == raw
+    assert scope_totals("d") == scope_totals("h") == raw_scope_totals()
+
+
+def scope_totals(period):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT scope, scope_id, kind, sum(events) FROM engagement_scoperollup "
+            "WHERE period = %s GROUP BY 1, 2, 3",
+            [period],
+        )
+        return {tuple(row[:-1]): int(row[-1]) for row in cursor.fetchall()}
+
+
+def raw_scope_totals():
+    totals = {}
+    for (kind, channel, sale, product, _entry), count in raw_counts().items():
+        for scope, scope_id in (
+            ("all", 0),
+            ("sale", sale),
+            ("channel", channel),
+            ("product", product),
+        ):
+            if scope == "all" or scope_id:
+                key = (scope, scope_id, kind)
+                totals[key] = totals.get(key, 0) + count
+    return totals
 
 
 def test_partitions_are_made_ahead_and_dropped_after_the_retention():

@@ -12,9 +12,9 @@ from django.contrib.auth.models import Permission
 from playwright.sync_api import expect
 from saleor.account.models import User
 
-from plugins.engagement import drain, purchases, rollups
+from plugins.engagement import purchases, rollups
 
-from .support import event, make_key, post_batch
+from .support import drain_all, event, make_key, post_batch
 from .test_purchases import make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("clean_stats")]
@@ -80,7 +80,7 @@ def test_statistics_page_draws_the_charts(page, api_server, screenshot_dir):
         assert (
             post_batch(key.public_key, events[start : start + 100]).status_code == 202
         )
-    drain.drain()
+    drain_all()
     for units in (2, 1, 3):
         order = make_order(item.variant, uuid.uuid4(), quantity=units, item=item)
         purchases.record_order(order.pk)

@@ -13,10 +13,10 @@ from django.contrib.auth.models import Permission
 from graphql_jwt.shortcuts import get_token
 from saleor.account.models import User
 
-from plugins.engagement import drain, rollups
+from plugins.engagement import rollups
 from tests.support import gql_in_process
 
-from .support import event, make_key, post_batch
+from .support import drain_all, event, make_key, post_batch
 
 pytestmark = pytest.mark.usefixtures("clean_stats")
 
@@ -80,7 +80,7 @@ def test_staff_with_the_permission_reads_the_statistics(staff):
             event("page_leave", sale_id=5, time_on_page_ms=2500),
         ],
     )
-    drain.drain()
+    drain_all()
     rollups.roll_dirty_hours()
     body = gql_in_process(ALL, {**window(), "sale": sale_gid(5)}, get_token(staff))
     assert "errors" not in body, body
@@ -126,7 +126,7 @@ def test_a_write_key_can_never_read():
 
     key = make_key()
     post_batch(key.public_key, [event("view")])
-    drain.drain()
+    drain_all()
     rollups.roll_dirty_hours()
     client = Client()
     headers = [

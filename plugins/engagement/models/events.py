@@ -13,6 +13,7 @@ __all__ = [
     "HourlyRollup",
     "TimeOnPageRollup",
     "DirtyHour",
+    "ScopeRollup",
 ]
 
 
@@ -138,3 +139,28 @@ class DirtyHour(models.Model):
 
     hour = models.DateTimeField(primary_key=True)
     generation = models.BigIntegerField(default=1)
+
+
+class ScopeRollup(models.Model):
+    """Event counts per kind for one scope (all events, one sale, one channel
+    or one product) over an hour (``period`` "h") or a UTC day ("d"). Built
+    from the hourly roll-up with it; a funnel over any range reads at most
+    ~7 rows per day plus its partial days' hours, however many events the
+    table holds."""
+
+    period = models.CharField(max_length=1)
+    period_start = models.DateTimeField()
+    scope = models.CharField(max_length=8)
+    scope_id = models.IntegerField(default=0)
+    kind = models.CharField(max_length=24)
+    events = models.BigIntegerField(default=0)
+    quantity = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["scope", "scope_id", "period", "period_start"],
+                name="engagement_scope_lookup",
+            ),
+            models.Index(fields=["period", "period_start"], name="engagement_scope_at"),
+        ]
