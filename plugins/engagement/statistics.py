@@ -83,8 +83,8 @@ _SCOPE_COUNTS = """
 SELECT kind, sum(events) FROM engagement_scoperollup
 WHERE scope = %(scope)s AND scope_id = %(scope_id)s AND (
     (period = 'd' AND period_start >= %(first_day)s AND period_start < %(last_day)s)
-    OR (period = 'h' AND period_start >= %(start)s AND period_start < %(end)s
-        AND NOT (period_start >= %(first_day)s AND period_start < %(last_day)s)))
+    OR (period = 'h' AND period_start >= %(start)s AND period_start < %(head_end)s)
+    OR (period = 'h' AND period_start >= %(last_day)s AND period_start < %(end)s))
 GROUP BY kind
 """
 
@@ -110,6 +110,7 @@ def counts_by_kind(scope: Scope) -> Dict[str, int]:
                 "scope_id": single[1],
                 "first_day": first_day,
                 "last_day": last_day,
+                "head_end": min(first_day, end),
                 "start": start,
                 "end": end,
             },
