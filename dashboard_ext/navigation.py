@@ -16,6 +16,7 @@ from .permissions import (
     MANAGE_OUTBOX,
     MANAGE_POINTS,
     MANAGE_PROVIDERS,
+    VIEW_STATISTICS,
     may,
 )
 
@@ -53,7 +54,12 @@ SECTIONS = [
         "Applications, listing review, sub-orders and statements.",
         MANAGE_PROVIDERS,
     ),
-    Section("statistics", "Statistics", "Views, add-to-cart and purchases."),
+    Section(
+        "statistics",
+        "Statistics",
+        "Funnels, time on page, entry points, channels and sell-through.",
+        VIEW_STATISTICS,
+    ),
     Section(
         "outbox",
         "Outbox",

@@ -21,6 +21,7 @@ from saleor.core.permissions import (
     WebhookPermissions,
 )
 
+from plugins.engagement.permissions import EngagementPermissions
 from plugins.points_payment.permissions import PointsPermissions  # noqa: E402
 from plugins.provider_dropship.permissions import ProviderPermissions
 
@@ -38,6 +39,8 @@ MANAGE_PROVIDERS = ProviderPermissions.MANAGE_PROVIDERS
 # The points pages (quotas, ledger, period close, API secret): the points
 # plugin's own permission.
 MANAGE_POINTS = PointsPermissions.MANAGE_POINTS
+# The statistics page and its CSV: engagementFunnel & co. need the same.
+VIEW_STATISTICS = EngagementPermissions.VIEW_STATISTICS
 # The outbox page (dead letters, re-send): what Saleor sends to other systems.
 MANAGE_OUTBOX = WebhookPermissions.MANAGE_WEBHOOKS
 

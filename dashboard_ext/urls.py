@@ -8,6 +8,7 @@ from . import (
     provider_order_views,
     provider_review_views,
     provider_views,
+    statistics_views,
     views,
 )
 
@@ -140,6 +141,12 @@ urlpatterns = [
         "points/<slug:slug>/rotate-secret/",
         points_views.points_rotate_secret,
         name="points-rotate-secret",
+    ),
+    path("statistics/", statistics_views.statistics_page, name="statistics"),
+    path(
+        "statistics/<slug:report>.csv",
+        statistics_views.statistics_csv,
+        name="statistics-csv",
     ),
     path("<slug:slug>/", views.section, name="section"),
 ]

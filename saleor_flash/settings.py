@@ -169,6 +169,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plugins.points_payment.tasks.audit_ledger_task",
         "schedule": 3600.0,
     },
+    "flash-events-sweep": {
+        "task": "plugins.engagement.tasks.sweep_events_task",
+        "schedule": float(config.env_int("FLASH_EVENTS_SWEEP_SECONDS", 10)),
+    },
+    "flash-events-partitions": {
+        "task": "plugins.engagement.tasks.maintain_partitions_task",
+        "schedule": 3600.0,
+    },
+    "flash-events-missed-orders": {
+        "task": "plugins.engagement.tasks.record_missed_orders_task",
+        "schedule": 600.0,
+    },
 }
 
 # Checkout guard (herd-proof checkout for every item).
@@ -227,6 +239,12 @@ FLASH_PUBLIC_URL = os.environ.get("FLASH_PUBLIC_URL", "http://127.0.0.1:8000")
 FLASH_SALE_EVENT_WEBHOOK_SECRET = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_SECRET", "")
 # Redis of the flash-sale admission gate (default: REDIS_URL).
 FLASH_GATE_REDIS_URL = os.environ.get("FLASH_GATE_REDIS_URL") or REDIS_URL
+# Storefront statistics (docs/engagement.md): raw events are kept this many
+# days (whole day partitions dropped by the beat); roll-ups are kept.
+FLASH_EVENTS_RETENTION_DAYS = config.env_int("FLASH_EVENTS_RETENTION_DAYS", 90)
+# Batches per minute to /events/v1/batch per write key and per IP (0 = off).
+FLASH_EVENTS_RATE_PER_KEY = config.env_int("FLASH_EVENTS_RATE_PER_KEY", 6000)
+FLASH_EVENTS_RATE_PER_IP = config.env_int("FLASH_EVENTS_RATE_PER_IP", 120)
 
 # Saleor JWTs expire (Saleor 2.10 leaves them valid for ever): short access
 # tokens, renewed with `tokenRefresh` before they expire, for at most the

@@ -8,6 +8,7 @@ from saleor.graphql.views import GraphQLView
 from saleor.urls import urlpatterns as saleor_urlpatterns
 
 from plugins.channel_pricing.views import entry_link
+from plugins.engagement.api.views import event_batch
 
 from .api_auth import header_credentials_only
 from .schema import schema
@@ -26,6 +27,8 @@ urlpatterns = [
     # session; every request is authenticated by its signature.
     url(r"^points/v1/", include("plugins.points_payment.api.urls")),
     url(r"^c/(?P<slug>[-\w]+)/$", entry_link, name="channel-entry-link"),
+    # Storefront events with a write-only key (CSRF-exempt: no cookies).
+    url(r"^events/v1/batch$", event_batch, name="events-batch"),
     url(r"^$", landing, name="home"),
 ] + [
     # Saleor's DEBUG catch-all renders a storefront template its wheel does

@@ -149,3 +149,35 @@ def flash_held_units(
     for checkout_token, variant_id, units in rows:
         held.setdefault(str(checkout_token), {})[variant_id] = units
     return held
+
+
+def flash_sales_of_order(order_id: int) -> Dict[int, int]:
+    """The flash sale each variant of an order was sold in (variant id → sale
+    id), from the holds the order committed (for the statistics plugin)."""
+    return dict(
+        Reservation.objects.filter(
+            order_id=order_id, state=ReservationState.COMMITTED
+        ).values_list("item__variant_id", "item__sale_id")
+    )
+
+
+def sold_units_by_minute(
+    sale_id: int, since: datetime, until: datetime
+) -> Dict[datetime, int]:
+    """Units of a sale sold per minute (by the orders' creation time), from
+    the holds orders committed: the sell-through curve."""
+    from django.db.models.functions import TruncMinute
+
+    rows = (
+        Reservation.objects.filter(
+            item__sale_id=sale_id,
+            state=ReservationState.COMMITTED,
+            order__created__gte=since,
+            order__created__lt=until,
+        )
+        .annotate(minute=TruncMinute("order__created"))
+        .order_by()
+        .values_list("minute")
+        .annotate(units=Sum("quantity"))
+    )
+    return {minute: units for minute, units in rows}

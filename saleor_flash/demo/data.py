@@ -26,6 +26,7 @@ MERCHANDISER_PERMISSIONS = (
     ("discount", "manage_discounts"),
     ("order", "manage_orders"),
     ("provider_dropship", "manage_providers"),
+    ("engagement", "view_statistics"),
 )
 
 SITE_DOMAIN = "localhost:8000"

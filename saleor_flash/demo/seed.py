@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from saleor_flash import config
 
-from . import catalog, channels, data, people, providers, sales, store
+from . import catalog, channels, data, people, providers, sales, statistics, store
 from .summary import ChannelEntry, DemoSummary, Tally, count_objects
 
 T = TypeVar("T")
@@ -58,11 +58,19 @@ def seed_demo(stdout: TextIO) -> DemoSummary:
             "channels, members and points",
             lambda: channels.ensure_channels(variants, tally),
         )
-        _step(
+        demo_sales = _step(
             stdout,
             tally,
             "flash sales",
             lambda: sales.ensure_flash_sales(now, demo_channels, variants, tally),
+        )
+        _step(
+            stdout,
+            tally,
+            "storefront statistics",
+            lambda: statistics.ensure_statistics(
+                now, demo_channels, demo_sales, variants, tally
+            ),
         )
         _step(stdout, tally, "merchandiser", lambda: people.ensure_merchandiser(tally))
         _step(stdout, tally, "shopper", lambda: people.ensure_shopper(tally))

@@ -49,7 +49,12 @@ def sign_in(page, email: str, password: str = PASSWORD) -> None:
 
 def test_staff_signs_in_navigates_and_signs_out(page, api_server, screenshot_dir):
     staff = make_user(
-        permissions=("manage_products", "manage_discounts", "manage_points")
+        permissions=(
+            "manage_products",
+            "manage_discounts",
+            "manage_points",
+            "view_statistics",
+        )
     )
     stylesheets = []
     page.on(

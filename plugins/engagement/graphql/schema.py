@@ -1,7 +1,9 @@
 import graphene
 
+from .statistics_queries import StatisticsQueries
 
-class EngagementQueries(graphene.ObjectType):
+
+class EngagementQueries(StatisticsQueries, graphene.ObjectType):
     pass
 
 
