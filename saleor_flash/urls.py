@@ -38,6 +38,8 @@ urlpatterns = [
     url(r"^dashboard-ext/", include("dashboard_ext.urls")),
     url(r"^points/v1/$", points_api_index, name="points-api-index"),
     url(r"^c/(?P<slug>[-\w]+)/$", entry_link, name="channel-entry-link"),
+    url(r"^newsletter/", include("plugins.engagement.newsletter.urls")),
+    url(r"^support/v1/", include("plugins.engagement.support.urls")),
     url(r"^$", landing, name="home"),
 ] + [
     # Saleor's DEBUG catch-all renders a storefront template its wheel does

@@ -43,3 +43,14 @@ def is_member_of_any(user_id: Optional[int], channel_ids: Iterable[int]) -> bool
         channel__status=ChannelStatus.ACTIVE.value,
         user_id=user_id,
     ).exists()
+
+
+def member_channel_slug(user_id: Optional[int]) -> Optional[str]:
+    """The slug of the channel the user is a member of (one at most), or None."""
+    if user_id is None:
+        return None
+    return (
+        ChannelMember.objects.filter(user_id=user_id)
+        .values_list("channel__slug", flat=True)
+        .first()
+    )

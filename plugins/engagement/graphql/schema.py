@@ -1,9 +1,12 @@
 import graphene
 
+from .newsletter import NewsletterMutations, NewsletterQueries
+from .support import SupportMutations, SupportQueries
 
-class EngagementQueries(graphene.ObjectType):
+
+class EngagementQueries(NewsletterQueries, SupportQueries, graphene.ObjectType):
     pass
 
 
-class EngagementMutations(graphene.ObjectType):
+class EngagementMutations(NewsletterMutations, SupportMutations, graphene.ObjectType):
     pass

@@ -1,0 +1,65 @@
+"""Builders for the newsletter and support tests: buyers, staff, orders,
+the e-mails the outbox holds."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import List, Optional
+
+import pytest
+from django.contrib.auth.models import Permission
+from graphql_jwt.shortcuts import get_token
+
+from plugins.core.models import OutboxMessage
+
+
+def make_user(email: Optional[str] = None, staff: bool = False, *codenames):
+    from saleor.account.models import User
+
+    user = User.objects.create_user(
+        email or f"u-{uuid.uuid4().hex[:10]}@example.com",
+        "s3cret-pass",
+        is_staff=staff,
+    )
+    for codename in codenames:
+        user.user_permissions.add(Permission.objects.get(codename=codename))
+    return user
+
+
+def token(user) -> str:
+    return get_token(user)
+
+
+def make_order(user):
+    from saleor.order.models import Order
+
+    return Order.objects.create(
+        user=user, user_email=user.email, token=str(uuid.uuid4())
+    )
+
+
+def mails(event_type: str, to: Optional[str] = None) -> List[OutboxMessage]:
+    rows = OutboxMessage.objects.filter(
+        kind=OutboxMessage.EMAIL, event_type=event_type
+    ).order_by("pk")
+    if to:
+        rows = rows.filter(recipients__contains=[to])
+    return list(rows)
+
+
+def link(body: str, path: str) -> str:
+    """The token of the first link to ``path`` in an e-mail body."""
+    found = re.search(re.escape(path) + r"\?token=(\S+)", body)
+    assert found, f"no {path} link in {body!r}"
+    from urllib.parse import unquote
+
+    return unquote(found.group(1))
+
+
+@pytest.fixture
+def flushed_rate_limits(redis_client):
+    """No rate-limit counters left from earlier tests."""
+    for key in redis_client.scan_iter("flash:rl:*"):
+        redis_client.delete(key)
+    yield
