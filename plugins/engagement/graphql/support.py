@@ -91,7 +91,7 @@ class SupportRequest(graphene.ObjectType):
 
     @staticmethod
     def resolve_order_number(root, _info):
-        return str(root.order.number) if root.order_id else None
+        return str(root.order_id) if root.order_id else None
 
     @staticmethod
     def resolve_payment_id(root, _info):
