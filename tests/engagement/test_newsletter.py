@@ -196,7 +196,7 @@ def test_sign_ups_are_rate_limited_per_client_address(settings, flushed_rate_lim
     assert other["data"]["newsletterSubscribe"]["ok"] is True
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("committed")
 def test_simultaneous_sign_ups_of_one_address_make_one_row_and_one_mail():
     start = threading.Barrier(8)
     errors = []
