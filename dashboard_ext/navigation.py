@@ -10,7 +10,14 @@ from typing import List, NamedTuple, Optional
 
 from saleor.core.permissions import BasePermissionEnum
 
-from .permissions import MANAGE_CHANNELS, MANAGE_FLASH_SALES, MANAGE_OUTBOX, may
+from .permissions import (
+    MANAGE_CHANNELS,
+    MANAGE_FLASH_SALES,
+    MANAGE_NEWSLETTER,
+    MANAGE_OUTBOX,
+    MANAGE_SUPPORT,
+    may,
+)
 
 
 class Section(NamedTuple):
@@ -37,6 +44,18 @@ SECTIONS = [
     Section("points", "Points", "Channel quotas, member allowances and the ledger."),
     Section("providers", "Providers", "Supplier review, warehouses and sub-orders."),
     Section("statistics", "Statistics", "Views, add-to-cart and purchases."),
+    Section(
+        "support",
+        "Support",
+        "Buyers' requests, replies, feedback and contact options.",
+        MANAGE_SUPPORT,
+    ),
+    Section(
+        "newsletter",
+        "Newsletter",
+        "Confirmed subscribers and the CSV export.",
+        MANAGE_NEWSLETTER,
+    ),
     Section(
         "outbox",
         "Outbox",

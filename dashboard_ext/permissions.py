@@ -21,6 +21,8 @@ from saleor.core.permissions import (
     WebhookPermissions,
 )
 
+from plugins.engagement.permissions import EngagementPermissions
+
 LOGIN_PATH = "/dashboard-ext/login/"
 
 # salesChannels, salesChannelCreate/Update/RotateSecret, channelPool*,
@@ -31,6 +33,11 @@ MANAGE_CHANNELS = ProductPermissions.MANAGE_PRODUCTS
 MANAGE_FLASH_SALES = DiscountPermissions.MANAGE_DISCOUNTS
 # The outbox page (dead letters, re-send): what Saleor sends to other systems.
 MANAGE_OUTBOX = WebhookPermissions.MANAGE_WEBHOOKS
+# The support inbox, replies, status changes and contact options, like
+# supportRequests/supportRequestReply/supportRequestSetStatus/supportContactsUpdate.
+MANAGE_SUPPORT = EngagementPermissions.MANAGE_SUPPORT
+# The newsletter list and its CSV export, like newsletterSubscriptions.
+MANAGE_NEWSLETTER = EngagementPermissions.MANAGE_NEWSLETTER
 
 
 def is_active_staff(user) -> bool:

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import channel_views, flash_sale_views, outbox_views, views
+from . import (
+    channel_views,
+    flash_sale_views,
+    newsletter_views,
+    outbox_views,
+    support_views,
+    views,
+)
 
 app_name = "dashboard_ext"
 
@@ -47,6 +54,30 @@ urlpatterns = [
         "outbox/<int:message_id>/resend/",
         outbox_views.outbox_resend,
         name="outbox-resend",
+    ),
+    path("support/", support_views.inbox, name="support"),
+    path("support/contacts/", support_views.contact_options, name="support-contacts"),
+    path("support/feedback/", support_views.feedback_list, name="support-feedback"),
+    path(
+        "support/<int:request_id>/",
+        support_views.request_detail,
+        name="support-detail",
+    ),
+    path(
+        "support/<int:request_id>/reply/",
+        support_views.request_reply,
+        name="support-reply",
+    ),
+    path(
+        "support/<int:request_id>/status/",
+        support_views.request_status,
+        name="support-status",
+    ),
+    path("newsletter/", newsletter_views.subscriber_list, name="newsletter"),
+    path(
+        "newsletter/export.csv",
+        newsletter_views.subscriber_export,
+        name="newsletter-export",
     ),
     path("<slug:slug>/", views.section, name="section"),
 ]
