@@ -5,6 +5,8 @@ class EngagementPlugin(FlashPlugin):
     PLUGIN_ID = "flash.engagement"
     PLUGIN_NAME = "Engagement"
     PLUGIN_DESCRIPTION = (
-        "Not built yet (issue #13): storefront statistics, newsletter sign-up "
-        "and customer feedback. Today it collects nothing."
+        "Newsletter sign-up with double opt-in, buyers' order feedback and "
+        "support requests with a staff inbox and an optional help-desk "
+        "hand-off (docs/engagement.md). Storefront statistics: issue #13, "
+        "built separately."
     )
