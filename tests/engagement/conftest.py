@@ -69,7 +69,9 @@ def flushed_rate_limits(redis_client):
 def committed(django_db_setup, django_db_blocker):
     """Autocommit access to the test database (other processes and threads
     see the rows); deletes what the test made afterwards. Cheaper than
-    ``transaction=True``, which flushes every Saleor table."""
+    ``transaction=True``, which flushes every Saleor table. pytest-django
+    creates the test database only when a collected test is marked
+    ``django_db``: keep one in each module that uses this."""
     with django_db_blocker.unblock():
         from django.db import connection
         from saleor.account.models import User

@@ -252,3 +252,54 @@ def test_without_a_help_desk_nothing_is_forwarded(settings, redis_client):
         OutboxMessage.objects.filter(event_type__startswith="support.ticket").count()
         == count
     )
+
+
+@pytest.mark.usefixtures("committed")
+def test_one_event_delivered_many_times_at_once_is_applied_once(helpdesk_settings):
+    """The help desk retries (at least once): eight copies of one event at the
+    same moment in eight threads: one is applied, seven are refused."""
+    import threading
+
+    from django.db import connection
+
+    request = requests.open_request(make_user(), "other", "Race me")
+    raw = json.dumps(
+        {
+            "event_id": "evt-raced",
+            "ticket": {
+                "external_id": str(request.pk),
+                "status": "open",
+                "comment": {"body": "We are on it.", "public": True},
+            },
+        }
+    ).encode()
+    header = signing.sign(raw, IN_SECRET)
+    start = threading.Barrier(8)
+    statuses = []
+
+    def deliver():
+        try:
+            start.wait()
+            statuses.append(
+                Client()
+                .post(
+                    HOOK,
+                    raw,
+                    content_type="application/json",
+                    HTTP_X_FLASH_SIGNATURE=header,
+                )
+                .status_code
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(statuses) == [200] + [409] * 7
+    assert (
+        SupportMessage.objects.filter(request=request, author="helpdesk").count() == 1
+    )
+    assert SupportRequest.objects.get(pk=request.pk).status == "open"
