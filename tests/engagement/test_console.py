@@ -82,6 +82,8 @@ def test_staff_without_the_permissions_get_403_and_change_nothing(support_reques
 def test_the_inbox_thread_reply_and_status(support_request):
     pk = support_request.pk
     client = signed_in("manage_support", enforce_csrf_checks=False)
+    home = client.get("/dashboard-ext/").content.decode()
+    assert 'data-testid="support-new">1<' in home
     inbox = client.get("/dashboard-ext/support/").content.decode()
     assert "Late parcel" in inbox or support_request.subject in inbox
     detail = client.get(f"/dashboard-ext/support/{pk}/")
