@@ -246,6 +246,11 @@ def test_bad_input_is_typed_and_changes_nothing():
         token(member),
     )["data"]["supportRequestCreate"]
     assert ok["supportRequest"]["contactEmail"] == "me@example.com"
+    # A subject becomes a mail header: no line breaks survive.
+    request = requests.open_request(
+        member, "other", "Hi", subject="Help\r\nBcc: x@evil.example", email="a@b.co"
+    )
+    assert request.subject == "Help Bcc: x@evil.example"
 
 
 @pytest.mark.django_db

@@ -64,6 +64,12 @@ def clean_text(text: Optional[str], field: str, limit: int, required: bool) -> s
     return cleaned
 
 
+def one_line(text: str) -> str:
+    """Whitespace runs (newlines too) as one space: a subject becomes an
+    e-mail header, where a line break is refused (or an injection)."""
+    return " ".join(text.split())
+
+
 def default_subject(category: SupportCategory, order_number: Optional[str]) -> str:
     about = f" (order #{order_number})" if order_number else ""
     return f"{category.value.title()} question{about}"

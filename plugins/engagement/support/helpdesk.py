@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
 from django.conf import settings
@@ -183,6 +184,10 @@ def receive(
             400, refusal.code, refusal.message, refusal.field or ""
         ) from None
     ticket_id = str(data.get("id") or "")[:64]
+    # Older event ids are refused by the timestamp check already.
+    HelpdeskInboundEvent.objects.filter(
+        received_at__lt=timezone.now() - timedelta(days=1)
+    ).delete()
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -33,6 +33,7 @@ from .domain import (
     after_staff_reply,
     clean_text,
     default_subject,
+    one_line,
     staff_may_set,
 )
 
@@ -117,7 +118,7 @@ def open_request(
     except ValueError:
         raise SupportRefusal("invalid", "Unknown category.", "category") from None
     body = clean_text(message, "message", MAX_MESSAGE_LENGTH, True)
-    title = clean_text(subject, "subject", MAX_SUBJECT_LENGTH, False)
+    title = one_line(clean_text(subject, "subject", MAX_SUBJECT_LENGTH, False))
     address = _reply_address(user, email)
     payment = own_payment(user, payment_pk) if payment_pk else None
     order = own_order(user, order_pk) if order_pk else None
