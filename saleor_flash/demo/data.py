@@ -25,6 +25,8 @@ MERCHANDISER_PERMISSIONS = (
     ("product", "manage_products"),
     ("discount", "manage_discounts"),
     ("order", "manage_orders"),
+    ("engagement", "manage_support"),
+    ("engagement", "manage_newsletter"),
 )
 
 SITE_DOMAIN = "localhost:8000"

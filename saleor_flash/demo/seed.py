@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from saleor_flash import config
 
-from . import catalog, channels, data, people, sales, store
+from . import catalog, channels, data, people, sales, store, support
 from .summary import ChannelEntry, DemoSummary, Tally, count_objects
 
 T = TypeVar("T")
@@ -65,7 +65,13 @@ def seed_demo(stdout: TextIO) -> DemoSummary:
             lambda: sales.ensure_flash_sales(now, demo_channels, variants, tally),
         )
         _step(stdout, tally, "merchandiser", lambda: people.ensure_merchandiser(tally))
-        _step(stdout, tally, "shopper", lambda: people.ensure_shopper(tally))
+        shopper = _step(stdout, tally, "shopper", lambda: people.ensure_shopper(tally))
+        _step(
+            stdout,
+            tally,
+            "support and newsletter",
+            lambda: support.ensure_support(shopper, tally),
+        )
         counts = count_objects()
 
     summary = build_summary(demo_channels, counts, tally)
