@@ -303,3 +303,32 @@ def test_one_event_delivered_many_times_at_once_is_applied_once(helpdesk_setting
         SupportMessage.objects.filter(request=request, author="helpdesk").count() == 1
     )
     assert SupportRequest.objects.get(pk=request.pk).status == "open"
+
+
+@pytest.mark.django_db
+def test_replies_follow_ups_and_status_changes_are_handed_over(helpdesk_settings):
+    helpdesk_settings.FLASH_HELPDESK_URL = "http://127.0.0.1:9/helpdesk"
+    staff = make_user(None, True, "manage_support")
+    buyer = make_user()
+    request = requests.open_request(buyer, "payment", "Charged twice")
+
+    def sent(event_type):
+        return [
+            json.loads(m.body)["ticket"]
+            for m in OutboxMessage.objects.filter(event_type=event_type).order_by("pk")
+            if json.loads(m.body)["ticket"]["external_id"] == str(request.pk)
+        ]
+
+    assert len(sent(helpdesk.TICKET_CREATED)) == 1
+    requests.reply(request.pk, staff, "Refund started.")
+    requests.buyer_message(buyer, request.pk, "Thanks!")
+    requests.set_status(request.pk, "resolved")
+    assert [t["comment"]["body"] for t in sent(helpdesk.TICKET_COMMENTED)] == [
+        "Refund started.",
+        "Thanks!",
+    ]
+    assert [t["status"] for t in sent(helpdesk.TICKET_UPDATED)] == [
+        "pending",  # waiting for the buyer
+        "open",  # the buyer wrote again
+        "solved",
+    ]
