@@ -317,3 +317,47 @@ def test_contact_options_per_channel_with_a_default():
     buyer = make_user()
     denied = gql_in_process(SET_CONTACTS, {"email": "x@example.com"}, token(buyer))
     assert denied["errors"]
+
+
+def test_the_ticket_has_zendesks_shape_and_statuses_map_both_ways():
+    from plugins.engagement.support.domain import (
+        OUR_STATUS_IN_HELPDESK,
+        SupportCategory,
+        TicketFacts,
+        status_from_helpdesk,
+        ticket,
+    )
+
+    shaped = ticket(
+        TicketFacts(
+            request_id="42",
+            requester_name="",
+            requester_email="ann@example.com",
+            subject="Late",
+            body="Where is it?",
+            category=SupportCategory.SHIPPING,
+            channel_slug="wellness-app",
+            order_number="7",
+            order_url="https://shop.example/dashboard/orders/T3JkZXI6Nw==/",
+            payment_id=None,
+        )
+    )
+    assert shaped["requester"] == {
+        "name": "ann@example.com",
+        "email": "ann@example.com",
+    }
+    assert shaped["external_id"] == "42" and shaped["subject"] == "Late"
+    assert shaped["comment"]["body"].startswith("Where is it?")
+    assert "Order #7: https://shop.example/" in shaped["comment"]["body"]
+    assert shaped["tags"] == [
+        "saleor_flash",
+        "category_shipping",
+        "channel_wellness-app",
+        "order_7",
+    ]
+    for ours, theirs in OUR_STATUS_IN_HELPDESK.items():
+        assert status_from_helpdesk(theirs) == ours
+    assert status_from_helpdesk("CLOSED") == RequestStatus.RESOLVED
+    assert status_from_helpdesk("hold") == RequestStatus.WAITING
+    with pytest.raises(SupportRefusal):
+        status_from_helpdesk("deleted")
