@@ -13,9 +13,11 @@ from saleor.core.permissions import BasePermissionEnum
 from .permissions import (
     MANAGE_CHANNELS,
     MANAGE_FLASH_SALES,
+    MANAGE_NEWSLETTER,
     MANAGE_OUTBOX,
     MANAGE_POINTS,
     MANAGE_PROVIDERS,
+    MANAGE_SUPPORT,
     VIEW_STATISTICS,
     may,
 )
@@ -59,6 +61,18 @@ SECTIONS = [
         "Statistics",
         "Funnels, time on page, entry points, channels and sell-through.",
         VIEW_STATISTICS,
+    ),
+    Section(
+        "support",
+        "Support",
+        "Buyers' requests, replies, feedback and contact options.",
+        MANAGE_SUPPORT,
+    ),
+    Section(
+        "newsletter",
+        "Newsletter",
+        "Confirmed subscribers and the CSV export.",
+        MANAGE_NEWSLETTER,
     ),
     Section(
         "outbox",

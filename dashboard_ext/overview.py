@@ -7,6 +7,7 @@ from typing import Collection
 from django.utils import timezone
 
 from plugins.channel_pricing.services import channels_with_pool_size
+from plugins.engagement.support.requests import inbox_counts
 from plugins.provider_dropship.services import providers_overview
 from plugins.sale_windows.domain import SaleStatus
 from plugins.sale_windows.services import sales_in_status
@@ -23,4 +24,8 @@ def overview_counts(sections: Collection[str]) -> dict:
         counts["upcoming_sales"] = sales_in_status(SaleStatus.SCHEDULED, now).count()
     if "channels" in sections:
         counts["channels"] = channels_with_pool_size().count()
+    if "support" in sections:
+        waiting_on_us = inbox_counts()
+        counts["support_new"] = waiting_on_us["new"]
+        counts["support_open"] = waiting_on_us["open"]
     return counts

@@ -43,6 +43,11 @@ MANAGE_POINTS = PointsPermissions.MANAGE_POINTS
 VIEW_STATISTICS = EngagementPermissions.VIEW_STATISTICS
 # The outbox page (dead letters, re-send): what Saleor sends to other systems.
 MANAGE_OUTBOX = WebhookPermissions.MANAGE_WEBHOOKS
+# The support inbox, replies, status changes and contact options, like
+# supportRequests/supportRequestReply/supportRequestSetStatus/supportContactsUpdate.
+MANAGE_SUPPORT = EngagementPermissions.MANAGE_SUPPORT
+# The newsletter list and its CSV export, like newsletterSubscriptions.
+MANAGE_NEWSLETTER = EngagementPermissions.MANAGE_NEWSLETTER
 
 
 def is_active_staff(user) -> bool:

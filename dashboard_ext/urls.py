@@ -3,12 +3,14 @@ from django.urls import path
 from . import (
     channel_views,
     flash_sale_views,
+    newsletter_views,
     outbox_views,
     points_views,
     provider_order_views,
     provider_review_views,
     provider_views,
     statistics_views,
+    support_views,
     views,
 )
 
@@ -147,6 +149,30 @@ urlpatterns = [
         "statistics/<slug:report>.csv",
         statistics_views.statistics_csv,
         name="statistics-csv",
+    ),
+    path("support/", support_views.inbox, name="support"),
+    path("support/contacts/", support_views.contact_options, name="support-contacts"),
+    path("support/feedback/", support_views.feedback_list, name="support-feedback"),
+    path(
+        "support/<int:request_id>/",
+        support_views.request_detail,
+        name="support-detail",
+    ),
+    path(
+        "support/<int:request_id>/reply/",
+        support_views.request_reply,
+        name="support-reply",
+    ),
+    path(
+        "support/<int:request_id>/status/",
+        support_views.request_status,
+        name="support-status",
+    ),
+    path("newsletter/", newsletter_views.subscriber_list, name="newsletter"),
+    path(
+        "newsletter/export.csv",
+        newsletter_views.subscriber_export,
+        name="newsletter-export",
     ),
     path("<slug:slug>/", views.section, name="section"),
 ]

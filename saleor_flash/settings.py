@@ -237,6 +237,25 @@ FLASH_SALE_EVENT_WEBHOOK_URL = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_URL", ""
 # Base of links e-mailed to provider applicants and invited provider users.
 FLASH_PUBLIC_URL = os.environ.get("FLASH_PUBLIC_URL", "http://127.0.0.1:8000")
 FLASH_SALE_EVENT_WEBHOOK_SECRET = os.environ.get("FLASH_SALE_EVENT_WEBHOOK_SECRET", "")
+# Engagement: newsletter and customer service (docs/engagement.md).
+# Absolute base of links in e-mails (confirmation, unsubscribe, orders).
+FLASH_PUBLIC_URL = os.environ.get("FLASH_PUBLIC_URL", "http://localhost:8000")
+FLASH_NEWSLETTER_CONFIRM_MAX_AGE_SECONDS = config.env_int(
+    "FLASH_NEWSLETTER_CONFIRM_MAX_AGE_SECONDS", 3 * 24 * 3600
+)
+FLASH_NEWSLETTER_RESEND_SECONDS = config.env_int("FLASH_NEWSLETTER_RESEND_SECONDS", 600)
+FLASH_NEWSLETTER_RATE_PER_IP = config.env_int("FLASH_NEWSLETTER_RATE_PER_IP", 10)
+FLASH_SUPPORT_REQUESTS_PER_HOUR = config.env_int("FLASH_SUPPORT_REQUESTS_PER_HOUR", 10)
+# Where staff open an order ({id}: its GraphQL id): Saleor's dashboard.
+FLASH_ORDER_ADMIN_URL = os.environ.get(
+    "FLASH_ORDER_ADMIN_URL", "/dashboard/orders/{id}/"
+)
+# Help-desk hand-off (off when the URL is unset): tickets out, signed with
+# FLASH_HELPDESK_SECRET (comma-separated while rotating); status changes in,
+# verified with FLASH_HELPDESK_INBOUND_SECRET (default: the same secret).
+FLASH_HELPDESK_URL = os.environ.get("FLASH_HELPDESK_URL", "")
+FLASH_HELPDESK_SECRET = os.environ.get("FLASH_HELPDESK_SECRET", "")
+FLASH_HELPDESK_INBOUND_SECRET = os.environ.get("FLASH_HELPDESK_INBOUND_SECRET", "")
 # Redis of the flash-sale admission gate (default: REDIS_URL).
 FLASH_GATE_REDIS_URL = os.environ.get("FLASH_GATE_REDIS_URL") or REDIS_URL
 # Storefront statistics (docs/engagement.md): raw events are kept this many

@@ -29,6 +29,8 @@ urlpatterns = [
     url(r"^c/(?P<slug>[-\w]+)/$", entry_link, name="channel-entry-link"),
     # Storefront events with a write-only key (CSRF-exempt: no cookies).
     url(r"^events/v1/batch$", event_batch, name="events-batch"),
+    url(r"^newsletter/", include("plugins.engagement.newsletter.urls")),
+    url(r"^support/v1/", include("plugins.engagement.support.urls")),
     url(r"^$", landing, name="home"),
 ] + [
     # Saleor's DEBUG catch-all renders a storefront template its wheel does

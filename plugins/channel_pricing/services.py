@@ -53,3 +53,14 @@ def memberships_of(user_id: int) -> List[Tuple[int, str, str]]:
         .order_by("channel__slug")
         .values_list("channel_id", "channel__slug", "external_id")
     )
+
+
+def member_channel_slug(user_id: Optional[int]) -> Optional[str]:
+    """The slug of the channel the user is a member of (one at most), or None."""
+    if user_id is None:
+        return None
+    return (
+        ChannelMember.objects.filter(user_id=user_id)
+        .values_list("channel__slug", flat=True)
+        .first()
+    )

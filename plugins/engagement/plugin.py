@@ -9,7 +9,9 @@ class EngagementPlugin(FlashPlugin):
     PLUGIN_DESCRIPTION = (
         "Storefront statistics: events from POST /events/v1/batch (write-only "
         "keys), purchases recorded from orders, hourly roll-ups, funnels and "
-        "charts for staff. Newsletter and feedback are not built yet."
+        "charts for staff; newsletter sign-up with double opt-in, buyers' order "
+        "feedback and support requests with a staff inbox and an optional "
+        "help-desk hand-off (docs/engagement.md)."
     )
 
     @when_active

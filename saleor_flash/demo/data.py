@@ -27,6 +27,8 @@ MERCHANDISER_PERMISSIONS = (
     ("order", "manage_orders"),
     ("provider_dropship", "manage_providers"),
     ("engagement", "view_statistics"),
+    ("engagement", "manage_support"),
+    ("engagement", "manage_newsletter"),
 )
 
 SITE_DOMAIN = "localhost:8000"

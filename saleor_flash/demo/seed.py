@@ -10,7 +10,17 @@ from django.utils import timezone
 
 from saleor_flash import config
 
-from . import catalog, channels, data, people, providers, sales, statistics, store
+from . import (
+    catalog,
+    channels,
+    data,
+    people,
+    providers,
+    sales,
+    statistics,
+    store,
+    support,
+)
 from .summary import ChannelEntry, DemoSummary, Tally, count_objects
 
 T = TypeVar("T")
@@ -73,7 +83,7 @@ def seed_demo(stdout: TextIO) -> DemoSummary:
             ),
         )
         _step(stdout, tally, "merchandiser", lambda: people.ensure_merchandiser(tally))
-        _step(stdout, tally, "shopper", lambda: people.ensure_shopper(tally))
+        shopper = _step(stdout, tally, "shopper", lambda: people.ensure_shopper(tally))
         owners = _step(
             stdout,
             tally,
@@ -94,6 +104,12 @@ def seed_demo(stdout: TextIO) -> DemoSummary:
             tally,
             "order split between two providers",
             lambda: providers.ensure_split_order(owners, tally),
+        )
+        _step(
+            stdout,
+            tally,
+            "support and newsletter",
+            lambda: support.ensure_support(shopper, tally),
         )
         counts = count_objects()
 
