@@ -6,10 +6,11 @@ LANDING = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Saleor Flash</title></head>
 <body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
 <h1>Saleor Flash</h1>
-<p>Flash sales, partner channels with single sign-on and channel prices, and a
-herd-proof checkout, and drop-ship providers (onboarding, listings, sub-orders,
-settlement), on Saleor 2.10.1. Points payments and statistics are not built
-yet.</p>
+<p>Flash sales, partner channels with single sign-on and channel prices, a
+herd-proof checkout, points payments (a ledger, a Saleor payment gateway and a
+signed channel API), drop-ship providers (onboarding, listings, sub-orders,
+settlement), storefront statistics, newsletter sign-up and customer support,
+on Saleor 2.10.1.</p>
 <ul>
   <li><a href="/graphql/">GraphQL API</a> (POST queries; GET opens the playground)</li>
   <li><a href="/dashboard-ext/">Merchandiser console</a> (Saleor staff sign-in)</li>
