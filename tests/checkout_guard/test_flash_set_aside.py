@@ -6,9 +6,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db.models import Sum
 from django.utils import timezone
 from saleor.core.exceptions import InsufficientStock
-from saleor.warehouse.models import Stock
+from saleor.warehouse.models import Allocation, Stock
 
 from plugins.checkout_guard import holds
 from plugins.sale_windows.models import FlashSaleItem, Reservation
@@ -25,7 +26,16 @@ def test_set_aside_units_are_kept_for_flash_buyers():
         sale__starts_at__lte=now, sale__ends_at__gt=now, sold=0
     ).first()
     variant_id = item.variant_id
-    Stock.objects.filter(product_variant_id=variant_id).update(quantity=item.cap + 2)
+    # Two free units beyond the cap, whatever the demo's orders allocated.
+    allocated = (
+        Allocation.objects.filter(stock__product_variant_id=variant_id).aggregate(
+            units=Sum("quantity_allocated")
+        )["units"]
+        or 0
+    )
+    Stock.objects.filter(product_variant_id=variant_id).update(
+        quantity=item.cap + 2 + allocated
+    )
     for other in FlashSaleItem.objects.filter(variant_id=variant_id).exclude(
         pk=item.pk
     ):
