@@ -10,11 +10,12 @@ settings, DEBUG off, the harness's command line):
     signed: a nonce is single-use) beside the GraphQL floor's cheapest query
     ``{ shop { name } }`` (bench/graphql_floor.py), same server, same
     clients: p99; goal <= 1.2x the floor's p99.
-(3) A checkout paid with points vs Saleor's dummy gateway: not measured yet
-    (``"checkout": "not measured"``).
+(3) A checkout paid with points vs the same checkout with Saleor's dummy
+    gateway (bench/points_checkout.py): server CPU per order; goal <= 1.15x
+    (``--checkout-orders 0`` skips it: ``"checkout": "not measured"``).
 (4) Overspend: afterwards ``services.audit()`` is empty, no quota, allowance,
-    hold or redeemed account is negative, the bench row is not negative, and
-    every fresh key answered 201 made exactly one grant transfer.
+    hold or redeemed account (of any channel) is negative, the bench row is
+    not negative, and every fresh key answered 201 made exactly one grant.
 
     DEBUG=False .venv/bin/python bench/points_redeem.py [--duration 8]
         [--runs 2] [--connections 32] [--workers 2]
@@ -268,7 +269,7 @@ def overspend_check(channel_id: int, grants_answered: int) -> Dict:
     problems = services.audit()
     negative = []
     for acct in PointsAccount.objects.filter(
-        channel_id=channel_id, kind__in=("quota", "allowance", "hold", "redeemed")
+        kind__in=("quota", "allowance", "hold", "redeemed")
     ).iterator():
         left = acct.credits_posted - acct.debits_posted - acct.debits_pending
         if left < 0:
@@ -311,6 +312,13 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--replay-keys", type=int, default=32)
     parser.add_argument("--no-migrate", action="store_true")
+    parser.add_argument(
+        "--checkout-orders",
+        type=int,
+        default=8,
+        help="orders per buyer per run and mode in part (3); 0 skips it",
+    )
+    parser.add_argument("--checkout-buyers", type=int, default=4)
     args = parser.parse_args(argv)
     harness.interrupt_on_sigterm()
     started = time.time()
@@ -347,6 +355,12 @@ def main(argv: List[str]) -> int:
         result["config"]["server_argv"] = harness.server_argv(KIND, 0, args.workers)
         replays = replay_targets(server.base_url, signer, args.replay_keys)
         measured = measure(args, server, signer, replays)
+        if args.checkout_orders:
+            from bench import points_checkout
+
+            measured["checkout"] = points_checkout.measure(
+                server, args.runs, args.checkout_buyers, args.checkout_orders
+            )
         server.stop()
         server = None
         result.update(measured)
@@ -366,6 +380,13 @@ def main(argv: List[str]) -> int:
             <= 1.2,
             "overspend": clean and effects_ok,
         }
+        checkout = result["checkout"]
+        if isinstance(checkout, dict):
+            ratio = checkout["ratio_points_vs_dummy_server_ms_per_order"]
+            result["ratios"]["checkout_points_vs_dummy_server_ms_per_order"] = ratio
+            result["goals_met"]["checkout_points_vs_dummy_server_time"] = (
+                ratio is not None and ratio <= 1.15
+            )
     finally:
         if server is not None:
             server.stop()
