@@ -66,6 +66,7 @@ def run_load(
     requests: Optional[int] = None,
     generator: str = "auto",
     timeout_s: float = 30.0,
+    make_request: Optional[python_load.MakeRequest] = None,
 ) -> LoadResult:
     """POST ``body_bytes`` to ``url`` over ``connections`` concurrent connections.
 
@@ -74,12 +75,25 @@ def run_load(
     A request counts as one error when the connection failed or timed out
     (``connect``/``read``/``write``/``timeout``), the status is not 2xx
     (``status``), or a 2xx body holds a GraphQL ``"errors"`` key (``graphql``).
+    ``make_request`` builds every request afresh (path, body, headers; e.g. a
+    new signature and nonce each time); only the Python generator can.
     """
     if (duration_s is None) == (requests is None):
         raise ValueError("give exactly one of duration_s or requests")
     if connections < 1:
         raise ValueError("connections must be >= 1")
     headers = {"Content-Type": "application/json", **(headers or {})}
+    if make_request is not None:
+        return python_load.run(
+            url,
+            b"",
+            headers,
+            connections,
+            duration_s,
+            requests,
+            timeout_s,
+            make_request=make_request,
+        )
     name = choose_generator(generator) if generator in ("auto", "wrk") else generator
     if name == "wrk":
         return wrk.run(

@@ -7,14 +7,29 @@ import http.client
 import threading
 import time
 from collections import Counter
-from typing import List
+from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import urlparse
 
 from .load_result import LoadResult
 from .stats import percentiles
 
+# A fresh request per send: (path, body, headers) (signed APIs: new nonce,
+# timestamp and signature every time).
+MakeRequest = Callable[[], Tuple[str, bytes, Dict[str, str]]]
 
-def run(url, body, headers, connections, duration_s, requests, timeout_s) -> LoadResult:
+
+def run(
+    url,
+    body,
+    headers,
+    connections,
+    duration_s,
+    requests,
+    timeout_s,
+    make_request: Optional[MakeRequest] = None,
+) -> LoadResult:
+    """``make_request`` (optional) builds each request instead of resending
+    ``body``/``headers`` to ``url``'s path; its cost counts as client CPU."""
     parsed = urlparse(url)
     host, port, path = parsed.hostname, parsed.port or 80, parsed.path or "/"
     lock = threading.Lock()
@@ -41,9 +56,13 @@ def run(url, body, headers, connections, duration_s, requests, timeout_s) -> Loa
         conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
         start_gate.wait()
         while take_ticket():
+            if make_request is not None:
+                send_path, send_body, send_headers = make_request()
+            else:
+                send_path, send_body, send_headers = path, body, headers
             began = time.perf_counter()
             try:
-                conn.request("POST", path, body, headers)
+                conn.request("POST", send_path, send_body, send_headers)
                 response = conn.getresponse()
                 payload = response.read()
                 if response.will_close:
