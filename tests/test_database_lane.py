@@ -234,13 +234,25 @@ def test_gunicorn_serves_on_after_workers_die_holding_the_lane(transactional_db)
         post_graphql(server.graphql_url, PRODUCTS)  # warm: both can serve
         with blocker.cursor() as cursor:
             cursor.execute("LOCK TABLE product_product IN ACCESS EXCLUSIVE MODE")
-        stuck = threading.Thread(
-            target=lambda: _ignore_errors(post_graphql, server.graphql_url, PRODUCTS)
-        )
-        stuck.start()
-        deadline = time.time() + 20
+        outcomes = []
+
+        def send_stuck_request():
+            thread = threading.Thread(
+                target=lambda: outcomes.append(
+                    _outcome(post_graphql, server.graphql_url, PRODUCTS)
+                )
+            )
+            thread.start()
+            return thread
+
+        stuck = send_stuck_request()
+        deadline = time.time() + 45
         while not _waiting_on_a_lock(blocker):  # the slot holder is in PostgreSQL
-            assert time.time() < deadline, "the request never reached PostgreSQL"
+            assert time.time() < deadline, (
+                f"the request never reached PostgreSQL: {outcomes}"
+            )
+            if not stuck.is_alive():  # answered before the lock: try again
+                stuck = send_stuck_request()
             time.sleep(0.1)
         old_workers = _workers_of(server.process.pid)
         for pid in old_workers:
@@ -262,11 +274,11 @@ def test_gunicorn_serves_on_after_workers_die_holding_the_lane(transactional_db)
         server.stop()
 
 
-def _ignore_errors(call, *args):
+def _outcome(call, *args):
     try:
-        call(*args)
-    except Exception:  # noqa: BLE001 - its worker is killed under it
-        pass
+        return call(*args)
+    except Exception as error:  # noqa: BLE001 - its worker is killed under it
+        return repr(error)
 
 
 def _waiting_on_a_lock(blocker) -> bool:
