@@ -22,6 +22,8 @@ from enum import Enum
 from typing import Iterable, Optional
 from urllib.parse import urlsplit
 
+from plugins.core.errors import ServiceRefusal
+
 CENT = Decimal("0.01")
 
 
@@ -56,13 +58,8 @@ class PriceRule:
 MAX_PCT = Decimal("1000")
 
 
-class PriceRuleError(ValueError):
+class PriceRuleError(ServiceRefusal, ValueError):
     """A rule that cannot be saved; ``code`` names a ``ChannelErrorCode`` value."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from typing import Any, Dict, Optional, Sequence
 
 import jwt
 
+from plugins.core.errors import ServiceRefusal
+
 from .error_codes import ChannelErrorCode
 
 SSO_ALGORITHM = "HS256"
@@ -33,13 +35,8 @@ MAX_ID_LENGTH = 128
 OPTIONAL_CLAIMS = {"name": 250, "email": 254, "phone": 64}
 
 
-class SignInRefused(Exception):
+class SignInRefused(ServiceRefusal):
     """A sign-in token was refused; ``code`` says why."""
-
-    def __init__(self, code: ChannelErrorCode, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

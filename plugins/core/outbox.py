@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import retry_schedule, transport
+from .errors import ServiceRefusal
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -41,15 +42,11 @@ SWEEP_BATCH = 500
 RESERVED_BODY_KEYS = ("event_id", "event_type")
 
 
-class OutboxError(Exception):
+class OutboxError(ServiceRefusal):
     """A console action refused, with nothing changed."""
 
     NOT_FOUND = "not_found"
     ALREADY_SENT = "already_sent"
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ import hmac
 import time
 from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
+from .errors import ServiceRefusal
+
 SIGNATURE_HEADER = "X-Flash-Signature"
 EVENT_ID_HEADER = "X-Flash-Event-Id"
 EVENT_TYPE_HEADER = "X-Flash-Event"
@@ -25,16 +27,12 @@ TOLERANCE_SECONDS = 300
 Secrets = Union[str, Sequence[str]]
 
 
-class SignatureError(ValueError):
+class SignatureError(ServiceRefusal, ValueError):
     """An inbound signature is refused; ``code`` says why."""
 
     MALFORMED = "malformed"
     STALE = "stale"
     MISMATCH = "mismatch"
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
 
 
 def _secrets(secrets: Secrets) -> List[str]:

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from plugins.core import outbox
+from plugins.core.errors import ServiceRefusal
 
 from . import links
 from .domain import Onboarding, ProviderRole, ProviderStatus, normalize_phone
@@ -32,7 +33,7 @@ from .models import Provider, ProviderInvitation, ProviderUser
 User = get_user_model()
 
 
-class InvitationError(Exception):
+class InvitationError(ServiceRefusal):
     INVALID = "invalid"
     REQUIRED = "required"
     INVALID_PHONE = "invalid_phone"
@@ -42,12 +43,6 @@ class InvitationError(Exception):
     TOKEN_EXPIRED = "token_expired"
     INVALID_PASSWORD = "invalid_password"
     NOT_FOUND = "not_found"
-
-    def __init__(self, code: str, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 def ttl() -> timedelta:

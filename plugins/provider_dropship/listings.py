@@ -33,6 +33,7 @@ from saleor.product.models import Product, ProductType, ProductVariant
 from saleor.product.utils.variant_prices import update_product_minimal_variant_price
 
 from plugins.core import outbox
+from plugins.core.errors import ServiceRefusal
 
 from . import assets
 from .domain import LISTING_DECISIONS, ListingStatus, ProviderStatus, can_decide_listing
@@ -44,7 +45,7 @@ MAX_PRICE = Decimal("999999999")
 MAX_NOTE = 5000
 
 
-class ListingError(Exception):
+class ListingError(ServiceRefusal):
     NOT_FOUND = "not_found"
     REQUIRED = "required"
     INVALID = "invalid"
@@ -54,12 +55,6 @@ class ListingError(Exception):
     INVALID_DECISION = "invalid_decision"
     NOTE_REQUIRED = "note_required"
     PROVIDER_INACTIVE = "provider_inactive"
-
-    def __init__(self, code: str, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)

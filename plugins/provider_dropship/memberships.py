@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from plugins.core.errors import ServiceRefusal
+
 from .domain import ProviderRole, ProviderStatus
 from .models import ProviderUser
 
@@ -27,17 +29,12 @@ class ProviderMembership:
         return self.role == ProviderRole.OWNER
 
 
-class ProviderAccessError(Exception):
+class ProviderAccessError(ServiceRefusal):
     """The user is not a provider user (or the provider may not work now)."""
 
     NOT_PROVIDER_USER = "not_provider_user"
     PROVIDER_INACTIVE = "provider_inactive"
     OWNER_ONLY = "owner_only"
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def provider_for_user(user_id: Optional[int]) -> Optional[ProviderMembership]:

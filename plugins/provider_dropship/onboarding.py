@@ -26,6 +26,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from plugins.core import outbox
+from plugins.core.errors import ServiceRefusal
 
 from . import invitations, links, uploads
 from .domain import (
@@ -47,7 +48,7 @@ DOCUMENT_KINDS = ("business_licence", "contract", "inventory_proof")
 MAX_NOTE = 5000
 
 
-class ApplicationError(Exception):
+class ApplicationError(ServiceRefusal):
     INVALID = "invalid"
     REQUIRED = "required"
     INVALID_PHONE = "invalid_phone"
@@ -59,12 +60,6 @@ class ApplicationError(Exception):
     EMAIL_TAKEN = "email_taken"
     NOT_FOUND = "not_found"
     RATE_LIMITED = "rate_limited"
-
-    def __init__(self, code: str, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)

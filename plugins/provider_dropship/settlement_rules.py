@@ -11,6 +11,8 @@ from decimal import Decimal
 from enum import Enum
 from typing import Dict, List, Optional, Sequence
 
+from plugins.core.errors import ServiceRefusal
+
 
 class EntryKind(str, Enum):
     DELIVERED = "delivered"  # + units × settlement price
@@ -21,12 +23,8 @@ class EntryKind(str, Enum):
 SIGN = {EntryKind.DELIVERED: 1, EntryKind.RETURNED: -1, EntryKind.CANCELLED: 0}
 
 
-class SettlementRefusal(Exception):
-    def __init__(self, code: str, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
+class SettlementRefusal(ServiceRefusal):
+    """A settlement step refused (typed code, message, field)."""
 
 
 def entry_amount(kind: EntryKind, units: int, settlement_price: Decimal) -> Decimal:

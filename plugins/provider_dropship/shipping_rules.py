@@ -6,6 +6,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from plugins.core.errors import ServiceRefusal
+
 
 class SubOrderStatus(str, Enum):
     NEW = "new"  # created with the order; the provider has been notified
@@ -25,14 +27,8 @@ class ShipmentState(str, Enum):
     CANCELLED = "cancelled"  # nothing left to ship
 
 
-class SubOrderRefusal(Exception):
+class SubOrderRefusal(ServiceRefusal):
     """A provider action refused by the rules; ``code`` is a SubOrderErrorCode value."""
-
-    def __init__(self, code: str, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 # Which status each action needs, and where it leads.

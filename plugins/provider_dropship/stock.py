@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import QuerySet, Sum
 from saleor.warehouse.models import Allocation, Stock
 
+from plugins.core.errors import ServiceRefusal
+
 from . import stock_floor
 from .models import ProviderWarehouse, StockAudit, SupplyListing
 
@@ -23,17 +25,11 @@ MAX_QUANTITY = 1_000_000
 MAX_REASON = 500
 
 
-class StockError(Exception):
+class StockError(ServiceRefusal):
     NOT_FOUND = "not_found"
     INVALID_QUANTITY = "invalid_quantity"
     REASON_REQUIRED = "reason_required"
     BELOW_FLOOR = "below_set_aside"
-
-    def __init__(self, code: str, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 @dataclass(frozen=True)

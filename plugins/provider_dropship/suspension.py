@@ -9,27 +9,20 @@ stay, and the provider's users can still fulfil them.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from django.db import transaction
 from django.utils import timezone
 
 from plugins.core import outbox
+from plugins.core.errors import ServiceRefusal
 
 from .domain import ProviderStatus, can_transition
 from .models import Provider
 
 
-class SuspensionError(Exception):
+class SuspensionError(ServiceRefusal):
     NOT_FOUND = "not_found"
     INVALID_TRANSITION = "invalid_transition"
     REASON_REQUIRED = "reason_required"
-
-    def __init__(self, code: str, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 def _change(provider_id: int, target: ProviderStatus) -> Provider:

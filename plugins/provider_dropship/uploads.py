@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Dict, Optional
+from typing import Dict
+
+from plugins.core.errors import ServiceRefusal
 
 from .domain import sniff_content_type
 
@@ -20,16 +22,10 @@ EXTENSIONS = {
 }
 
 
-class UploadError(Exception):
+class UploadError(ServiceRefusal):
     REQUIRED = "required"
     INVALID_FILE_TYPE = "invalid_file_type"
     FILE_TOO_LARGE = "file_too_large"
-
-    def __init__(self, code: str, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 def checked_content_type(

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from plugins.core.errors import ServiceRefusal
 from plugins.provider_dropship.pool import withdrawn_listings
 
 from .. import domain, hold_policy
@@ -30,13 +31,8 @@ from .locked_item import (
 )
 
 
-class ReservationError(Exception):
+class ReservationError(ServiceRefusal):
     """A refused hold; ``code`` is a ``FlashSaleErrorCode`` value."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 REFUSAL_MESSAGES = {
