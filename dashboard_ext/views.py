@@ -1,8 +1,7 @@
 """Console pages. Only active staff accounts get in (Saleor's ``is_staff``);
 each section's pages also need its permission (``permissions``)."""
 
-from django import forms
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import logout
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -10,43 +9,20 @@ from django.views.decorators.http import require_http_methods
 from .navigation import SECTIONS_BY_SLUG, visible_sections
 from .overview import overview_counts
 from .permissions import LOGIN_PATH, forbidden, is_active_staff, may, staff_required
-
-
-class SignInForm(forms.Form):
-    email = forms.EmailField()
-    password = forms.CharField(widget=forms.PasswordInput)
+from .sign_in import sign_in_page
 
 
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
-    form = SignInForm(request.POST or None)
-    error = None
-    if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request,
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password"],
-        )
-        if user is None:
-            error = "Wrong email or password."
-        elif not is_active_staff(user):
-            error = "This console is for staff accounts only."
-        else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(_safe_next(request.GET.get("next")))
-    status = 403 if error else 200
-    return render(
-        request,
-        "dashboard_ext/login.html",
-        {"form": form, "error": error},
-        status=status,
+    return sign_in_page(
+        request, "dashboard_ext/login.html", "/dashboard-ext/", _staff_refusal
     )
 
 
-def _safe_next(target):
-    if target and target.startswith("/dashboard-ext/") and "//" not in target:
-        return target
-    return "/dashboard-ext/"
+def _staff_refusal(user):
+    if not is_active_staff(user):
+        return "This console is for staff accounts only."
+    return None
 
 
 @require_http_methods(["POST"])
