@@ -110,6 +110,11 @@ def current_period(channel_id: Any) -> SettlementPeriod:
         rolled = roll_over(channel_id)
         if rolled is not None:
             return rolled
+        # Another call may have rolled over while we waited for its lock:
+        # read again (its commit is visible to this new statement).
+        period = _open_period(channel_id)
+        if period is None:
+            raise errors.PeriodClosed()
     return period
 
 
