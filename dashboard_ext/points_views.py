@@ -1,7 +1,8 @@
 """Console screens for points: per channel the current period's quota,
-granted, held, redeemed and remaining; member search and history; period
-close with its statement (CSV); the channel's webhook deliveries (re-sent
-through the outbox page); the channel API secret's rotation.
+granted, held, redeemed, remaining and what expires when; member search and
+history; period close with its statement (CSV); the channel's webhook
+deliveries (re-sent through the outbox page); the channel API secret's
+rotation.
 
 Permission: ``points_payment.manage_points`` (``PointsPermissions.MANAGE_POINTS``)
 on every page and action. Thin: the ledger's services do the work.
@@ -46,8 +47,17 @@ def _program(slug: str) -> PointsProgram:
 
 @points_permission
 def points_list(request):
+    # The same figures as the staff GraphQL query ``pointsOverview``.
+    overviews = {view.channel: view for view in services.channel_overviews()}
     programs = PointsProgram.objects.select_related("channel").order_by("channel__name")
-    rows = [(program, _quota(program.channel_id)) for program in programs]
+    rows = [
+        (
+            program,
+            overviews[program.channel.slug].quota,
+            overviews[program.channel.slug].expiring,
+        )
+        for program in programs
+    ]
     return render(
         request,
         "dashboard_ext/points/list.html",

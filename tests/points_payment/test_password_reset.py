@@ -246,6 +246,14 @@ def test_points_overview_for_staff_with_manage_points():
         period_end = status.period.ends_at.isoformat()[:16]
         assert expiring == [(250, soon.isoformat()[:16]), (80, period_end)]
 
+        # The console's Points page shows the same figures.
+        from django.test import Client
+
+        browser = Client()
+        browser.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+        page = browser.get("/dashboard-ext/points/").content.decode()
+        assert f"250 on {soon:%Y-%m-%d %H:%M}" in page
+
         everyone = gql_in_process(OVERVIEW, token=get_token(staff))
         assert slug in {e["channel"] for e in everyone["data"]["pointsOverview"]}
 
