@@ -34,7 +34,12 @@ from .api_errors import (
     unauthenticated,
 )
 from .models import ApiNonce, IdempotencyRecord, PointsProgram
-from .programs import ApiCredentials, credentials_by_slug
+from .programs import (
+    CREDENTIAL_COLUMNS,
+    CREDENTIALS_BY_SLUG,
+    ApiCredentials,
+    credentials_by_slug,
+)
 from .records import ProgramState
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -142,13 +147,39 @@ def verify(
     after this (``use_nonce``, ``open_key``), so a refused request uses up
     no nonce.
     """
+    signed = _signed(headers, now)
+    return _accept(
+        credentials_by_slug(signed.slug), signed, method, path_with_query, body
+    )
+
+
+@dataclass(frozen=True)
+class _SignedRequest:
+    """The authentication headers, checked for form (no database)."""
+
+    slug: str
+    raw_timestamp: str
+    nonce: str
+    signatures: List[str]
+    timestamp: int
+    now_s: float
+
+    @property
+    def nonce_expires_at(self) -> datetime:
+        keep_until = max(self.timestamp, int(self.now_s))
+        return datetime.fromtimestamp(
+            keep_until + signing.TOLERANCE_SECONDS + NONCE_MARGIN_SECONDS,
+            tz=dt_timezone.utc,
+        )
+
+
+def _signed(headers: Mapping[str, str], now: Optional[float]) -> _SignedRequest:
     slug = _header(headers, signing.CHANNEL_HEADER)
     raw_timestamp = _header(headers, signing.TIMESTAMP_HEADER)
     nonce = _header(headers, signing.NONCE_HEADER)
     raw_signature = _header(headers, signing.SIGNATURE_HEADER)
 
     now_s = timezone.now().timestamp() if now is None else now
-    now_dt = datetime.fromtimestamp(now_s, tz=dt_timezone.utc)
     timestamp = signing.parse_timestamp(raw_timestamp)
     if timestamp is None:
         raise unauthenticated(
@@ -175,14 +206,26 @@ def verify(
             "X-Flash-Signature must be v1=<hex HMAC-SHA256>.",
             signing.SIGNATURE_HEADER,
         )
+    return _SignedRequest(slug, raw_timestamp, nonce, signatures, timestamp, now_s)
 
-    program = _program(slug)
-    parts = (raw_timestamp, nonce, method, path_with_query, body)
+
+def _accept(
+    program: Optional[ApiCredentials],
+    signed: _SignedRequest,
+    method: str,
+    path_with_query: str,
+    body: bytes,
+) -> Caller:
+    """The caller, if ``program`` (read by the slug) accepts the signature."""
+    if program is None:
+        _no_program(signed.slug)
+    now_dt = datetime.fromtimestamp(signed.now_s, tz=dt_timezone.utc)
+    parts = (signed.raw_timestamp, signed.nonce, method, path_with_query, body)
     expected = [
         signing.compute(secret, *parts) for secret in _valid_secrets(program, now_dt)
     ]
-    if not signing.matches(expected, signatures):
-        if _signed_by_another_channel(program, parts, signatures, now_dt):
+    if not signing.matches(expected, signed.signatures):
+        if _signed_by_another_channel(program, parts, signed.signatures, now_dt):
             raise unauthenticated(
                 ApiErrorCode.OTHER_CHANNEL_SECRET,
                 "The request is signed with another channel's API secret.",
@@ -199,25 +242,20 @@ def verify(
         raise forbidden(
             ApiErrorCode.POINTS_NOT_ENABLED, "Points are not enabled for the channel."
         )
-    keep_until = max(timestamp, int(now_s))
     return Caller(
         channel_id=program.channel_id,
         channel_slug=program.channel_slug,
         program=ProgramState(
             channel_id=program.channel_id, enabled=program.enabled, mode=program.mode
         ),
-        nonce=nonce,
-        nonce_expires_at=datetime.fromtimestamp(
-            keep_until + signing.TOLERANCE_SECONDS + NONCE_MARGIN_SECONDS,
-            tz=dt_timezone.utc,
-        ),
+        nonce=signed.nonce,
+        nonce_expires_at=signed.nonce_expires_at,
     )
 
 
-def _program(slug: str) -> ApiCredentials:
-    program = credentials_by_slug(slug)
-    if program is not None:
-        return program
+def _no_program(slug: str) -> None:
+    """Refuse a slug without a points program: a channel without points, or
+    no channel at all."""
     if channel_services.channel_ids_by_slug([slug]):
         raise forbidden(
             ApiErrorCode.POINTS_NOT_ENABLED, "Points are not enabled for the channel."
@@ -330,21 +368,40 @@ def _reused() -> ApiRefusal:
     )
 
 
-_OPEN_KEY = (
-    f"WITH nonce AS ({_INSERT_NONCE}) "
-    "SELECT EXISTS (SELECT 1 FROM nonce), "
+_KEY_COLUMNS = (
+    "EXISTS (SELECT 1 FROM nonce), "
     "pg_try_advisory_xact_lock(%(channel)s, hashtext('points-api:' || %(key)s)), "
     "r.fingerprint, r.state, r.attempt_started_at, r.status_code, "
-    "r.content_type, r.body "
-    f"FROM (SELECT 1) AS one LEFT JOIN {IdempotencyRecord._meta.db_table} r "
+    "r.content_type, r.body"
+)
+_RECORD_JOIN = (
+    f"LEFT JOIN {IdempotencyRecord._meta.db_table} r "
     "ON r.channel_id = %(channel)s AND r.key = %(key)s"
+)
+_OPEN_KEY = (
+    f"WITH nonce AS ({_INSERT_NONCE}) "
+    f"SELECT {_KEY_COLUMNS} FROM (SELECT 1) AS one {_RECORD_JOIN}"
+)
+# The same, for a caller not yet verified: its credentials by the slug, the
+# nonce inserted for the program's channel (rolled back if the signature
+# or the channel's state refuses the request).
+_OPEN_POST = (
+    f"WITH program AS ({CREDENTIALS_BY_SLUG}), "
+    f"nonce AS (INSERT INTO {ApiNonce._meta.db_table} (channel_id, nonce, "
+    "expires_at, created_at) SELECT channel_id, %(nonce)s, %(expires_at)s, now() "
+    "FROM program ON CONFLICT (channel_id, nonce) DO NOTHING RETURNING 1) "
+    "SELECT program.*, "
+    + _KEY_COLUMNS.replace("%(channel)s", "program.channel_id")
+    + " FROM program "
+    + _RECORD_JOIN.replace("%(channel)s", "program.channel_id")
 )
 
 
 def open_key(caller: Caller, key: str, request_fingerprint: str) -> OpenedKey:
-    """Start a POST, inside its transaction, in one statement: store the
-    nonce (else ApiRefusal 401 ``nonce_reused``), take the key's advisory
-    lock for the transaction without waiting, read the key's record.
+    """Start a POST of a verified caller, inside its transaction, in one
+    statement: store the nonce (else ApiRefusal 401 ``nonce_reused``), take
+    the key's advisory lock for the transaction without waiting, read the
+    key's record.
 
     A stored answer is replayed (whoever holds the lock: replays of a done
     key never wait on each other), another request's key is 422; a key
@@ -358,16 +415,49 @@ def open_key(caller: Caller, key: str, request_fingerprint: str) -> OpenedKey:
     params["key"] = key
     with connection.cursor() as cursor:
         cursor.execute(_OPEN_KEY, params)
-        (
-            nonce_stored,
-            locked,
-            fingerprint_,
-            state,
-            started_at,
-            status,
-            content_type,
-            body,
-        ) = cursor.fetchone()
+        row = cursor.fetchone()
+    return _opened(caller, key, request_fingerprint, row)
+
+
+def open_post(
+    headers: Mapping[str, str],
+    method: str,
+    path_with_query: str,
+    body: bytes,
+    key: str,
+    request_fingerprint: str,
+) -> Tuple[Caller, OpenedKey]:
+    """``verify`` and ``open_key`` in one statement, inside the POST's
+    transaction: ApiRefusal (401/403) must roll it back (the nonce it
+    inserted goes with it: a refused request uses up no nonce)."""
+    signed = _signed(headers, None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _OPEN_POST,
+            {
+                "slug": signed.slug,
+                "nonce": signed.nonce,
+                "expires_at": signed.nonce_expires_at,
+                "key": key,
+            },
+        )
+        row = cursor.fetchone()
+    program = ApiCredentials(*row[:CREDENTIAL_COLUMNS]) if row else None
+    caller = _accept(program, signed, method, path_with_query, body)
+    return caller, _opened(caller, key, request_fingerprint, row[CREDENTIAL_COLUMNS:])
+
+
+def _opened(caller: Caller, key: str, request_fingerprint: str, row) -> OpenedKey:
+    (
+        nonce_stored,
+        locked,
+        fingerprint_,
+        state,
+        started_at,
+        status,
+        content_type,
+        body,
+    ) = row
     if not nonce_stored:
         raise _nonce_reused()
     if fingerprint_ is not None and fingerprint_ != request_fingerprint:

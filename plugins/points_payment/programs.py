@@ -56,18 +56,22 @@ class ApiCredentials:
     api_secret_previous_until: Optional[datetime]
 
 
+_CHANNELS = PointsProgram._meta.get_field("channel").related_model._meta.db_table
+# One statement, also used inside the channel API's first statement.
+CREDENTIALS_BY_SLUG = (
+    "SELECT p.id, p.channel_id, c.slug, c.status, p.enabled, p.mode, "
+    "p.api_secret, p.api_secret_previous, p.api_secret_previous_until "
+    f"FROM {PointsProgram._meta.db_table} p "
+    f"JOIN {_CHANNELS} c ON c.id = p.channel_id WHERE c.slug = %(slug)s"
+)
+CREDENTIAL_COLUMNS = 9
+
+
 def credentials_by_slug(slug: str) -> Optional[ApiCredentials]:
     """The channel's API credentials and switches (the channel API reads
     them on every request: one lean statement, no model instances)."""
-    channels = PointsProgram._meta.get_field("channel").related_model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT p.id, p.channel_id, c.slug, c.status, p.enabled, p.mode, "
-            "p.api_secret, p.api_secret_previous, p.api_secret_previous_until "
-            f"FROM {PointsProgram._meta.db_table} p "
-            f"JOIN {channels} c ON c.id = p.channel_id WHERE c.slug = %s",
-            [slug],
-        )
+        cursor.execute(CREDENTIALS_BY_SLUG, {"slug": slug})
         row = cursor.fetchone()
     return ApiCredentials(*row) if row is not None else None
 

@@ -104,19 +104,33 @@ class _AnswerTaken(Exception):
     """Another attempt stored an answer for the key first: replay it."""
 
 
-def _run_post(caller, key: str, fingerprint: str, effect) -> Tuple[Rendered, bool]:
+def _run_post(request, key: str, prepare, kwargs) -> Tuple[Rendered, bool]:
     """The answer to a POST and whether it is a replay, in one transaction:
-    nonce and key (``open_key``), the effect, the stored answer, one commit.
+    authentication with nonce and key (``open_post``), the body's checks,
+    the effect, the stored answer, one commit.
 
-    A typed refusal of the effect rolls its writes back and is stored as the
-    answer in a second transaction; if another attempt stored an answer
-    first, the next turn replays it.
+    A refusal of the authentication rolls back (no nonce used); of the body,
+    commits the nonce only. A typed refusal of the effect rolls its writes
+    back and is stored as the answer in a second transaction; if another
+    attempt stored an answer first, the next turn replays it.
     """
+    path = path_with_query(request)
+    fingerprint = api_requests.fingerprint(request.method, path, request.body)
+    headers = api_requests.headers_of(request.META, AUTH_HEADERS)
     refusal: Optional[Rendered] = None
     for _ in range(3):
         try:
             with transaction.atomic():
-                opened = api_requests.open_key(caller, key, fingerprint)
+                caller, opened = api_requests.open_post(
+                    headers, request.method, path, request.body, key, fingerprint
+                )
+                request.points_caller = caller  # for _spend_nonce
+                try:
+                    effect = prepare(
+                        request, caller, api_requests.transfer_id_for(key), **kwargs
+                    )
+                except ApiRefusal as bad_request:
+                    return rendering.refusal_rendered(bad_request), False
                 if opened.stored is not None:
                     stored = opened.stored
                     return (stored.status, stored.content_type, stored.body), True
@@ -137,9 +151,8 @@ def _run_post(caller, key: str, fingerprint: str, effect) -> Tuple[Rendered, boo
     raise api_requests.in_use()
 
 
-def _caller(request, store_nonce: bool = True):
-    verify = api_requests.authenticate if store_nonce else api_requests.verify
-    return verify(
+def _caller(request):
+    return api_requests.authenticate(
         api_requests.headers_of(request.META, AUTH_HEADERS),
         request.method,
         path_with_query(request),
@@ -182,30 +195,22 @@ def channel_post(prepare):
     @csrf_exempt
     @wraps(prepare)
     def endpoint(request, **kwargs):
-        caller = None
         try:
             if request.method != "POST":
                 return _not_allowed("POST")
-            caller = _caller(request, store_nonce=False)
             try:
                 key = api_requests.check_idempotency_key(
                     request.META.get("HTTP_IDEMPOTENCY_KEY")
                 )
-                effect = prepare(
-                    request, caller, api_requests.transfer_id_for(key), **kwargs
-                )
             except ApiRefusal:
-                api_requests.use_nonce(caller)  # a refused request's nonce is spent
+                _caller(request)  # an authentication refusal comes first
                 raise
-            fingerprint = api_requests.fingerprint(
-                request.method, path_with_query(request), request.body
-            )
-            answer, replayed = _run_post(caller, key, fingerprint, effect)
+            answer, replayed = _run_post(request, key, prepare, kwargs)
         except ApiRefusal as refused:
             return rendering.refusal_response(refused)
         except Exception:
             logger.exception("channel API %s failed", request.path)
-            _spend_nonce(caller)
+            _spend_nonce(getattr(request, "points_caller", None))
             return rendering.refusal_response(_internal_error())
         if replayed:
             return rendering.response(*answer, Idempotent_Replayed="true")
