@@ -3,10 +3,12 @@ timestamp, nonce, channel state) and the ``Idempotency-Key`` of a POST.
 
 PostgreSQL decides both: a nonce row and an idempotency record are inserted
 under unique constraints, so any number of API processes agree, and a Redis
-flush opens no replay. A POST is one transaction (``open_key``, the effect,
-``store_answer``, one commit): its nonce, its effect and its stored answer
+flush opens no replay. A POST is one transaction (``open_post``: the
+credentials, the nonce and the key in one statement; the effect;
+``store_answer``; one commit): its nonce, its effect and its stored answer
 commit together or not at all, and a request whose process dies leaves
-nothing behind. The beat purges both (``purge_expired``).
+nothing behind. A GET stores its nonce in one statement (``authenticate``).
+The beat purges both (``purge_expired``).
 """
 
 from __future__ import annotations
