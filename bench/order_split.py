@@ -52,6 +52,7 @@ NAME = "order_split"
 KIND = "flash"
 SIDES = ("split", "no_split")  # plugin active / plugin inactive
 TIME_GOAL = 1.25
+WEBHOOK_URL = "http://127.0.0.1:9/order-split-bench"  # discard port, never sent
 
 
 def parse_args(argv: List[str]) -> argparse.Namespace:
@@ -59,7 +60,7 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     parser.add_argument("--providers", type=int, default=5)
     parser.add_argument("--lines", type=int, default=20, help="lines of the order")
     parser.add_argument("--rounds", type=int, default=8, help="A/B rounds")
-    parser.add_argument("--orders", type=int, default=5, help="orders/side/round")
+    parser.add_argument("--orders", type=int, default=4, help="orders/side/round")
     parser.add_argument("--warmup", type=int, default=2, help="orders/side first")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
@@ -101,11 +102,17 @@ def set_provider_plugin(active: bool) -> None:
 
 def make_suppliers(providers: int, lines_each: int):
     """``providers`` approved providers, each with a warehouse in the demo
-    zone and ``lines_each`` listed variants stocked there."""
+    zone, ``lines_each`` listed variants stocked there, a contact e-mail and
+    a webhook URL, so each sub-order writes both notices to the outbox. The
+    URL is on the loopback and never called: no Celery worker runs here, the
+    delivery tasks only wait in the bench's Redis db."""
     from tests.provider_dropship.world import make_supplier, store
 
     store()
-    return [make_supplier(variants=lines_each, stock=10**6) for _ in range(providers)]
+    return [
+        make_supplier(variants=lines_each, stock=10**6, webhook_url=WEBHOOK_URL)
+        for _ in range(providers)
+    ]
 
 
 def order_lines(suppliers, lines_each: int):
