@@ -225,8 +225,9 @@ FLASH_OUTBOX_TIMEOUT_SECONDS = float(os.environ.get("FLASH_OUTBOX_TIMEOUT_SECOND
 # The Celery queue of delivery tasks ("" = the default queue).
 FLASH_OUTBOX_QUEUE = os.environ.get("FLASH_OUTBOX_QUEUE", "")
 # Channel API (/points/v1/, docs/api.md): idempotency records are kept this
-# long; an attempt running longer than the stale limit is taken to be dead
-# (a retry takes its key over); a rotated API secret stays valid this long.
+# long; a record left in flight by the earlier two-transaction scheme and
+# older than the stale limit is dropped (today's records are written with
+# their answer); a rotated API secret stays valid this long.
 FLASH_POINTS_IDEMPOTENCY_RETENTION_HOURS = float(
     os.environ.get("FLASH_POINTS_IDEMPOTENCY_RETENTION_HOURS", 24)
 )

@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     listing_views,
+    notification_views,
     order_views,
     public_views,
     statement_views,
@@ -37,6 +38,16 @@ urlpatterns = [
         "orders/<int:sub_order_id>/<slug:action>/",
         order_views.order_action,
         name="order-action",
+    ),
+    path(
+        "notifications/",
+        notification_views.notification_settings,
+        name="notifications",
+    ),
+    path(
+        "notifications/webhook/",
+        notification_views.webhook_change,
+        name="webhook-change",
     ),
     path("statements/", statement_views.statement_list, name="statements"),
     path(

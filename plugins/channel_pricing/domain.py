@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Iterable, Optional
-from urllib.parse import urlsplit
 
 from plugins.core.errors import ServiceRefusal
+from plugins.core.web_addresses import http_url_problem
 
 CENT = Decimal("0.01")
 
@@ -229,9 +229,6 @@ def guard_below_cost(quotes: Iterable[PriceQuote], acknowledged: bool) -> None:
         )
 
 
-STOREFRONT_SCHEMES = ("http", "https")
-
-
 def storefront_url_problem(url: str) -> Optional[str]:
     """Why ``url`` cannot be a channel's storefront URL, or None when it can.
 
@@ -239,17 +236,7 @@ def storefront_url_problem(url: str) -> Optional[str]:
     fragment, so only an absolute http(s) URL with a host will do (no
     ``javascript:``, ``data:`` or scheme-relative URL). Empty means none.
     """
-    if not url:
-        return None
-    if any(ord(char) < 33 or ord(char) == 127 for char in url):
-        return "The storefront URL must not contain spaces or control characters."
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "The storefront URL is not a valid URL."
-    if parts.scheme.lower() not in STOREFRONT_SCHEMES or not parts.hostname:
-        return "The storefront URL must be an absolute http:// or https:// URL."
-    return None
+    return http_url_problem(url, "The storefront URL")
 
 
 def validate_storefront_url(url: str) -> None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import List, Optional, Tuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import errors, ledger, webhooks
 from .domain import (
+    ACCOUNT_FLAGS,
     AccountKind,
+    PeriodState,
     ProgramMode,
     TransferCode,
     TransferKind,
@@ -27,8 +29,8 @@ from .domain import (
 )
 from .models import PointsAccount, PointsProgram, PointsTransfer, SettlementPeriod
 from .periods import recheck_open, spendable_period
-from .programs import lock_by_keys, require_program
-from .records import TransferView
+from .programs import account, check_program, lock_by_keys, require_program
+from .records import ProgramState, TransferView
 
 POSTED_KINDS = (TransferKind.SINGLE.value, TransferKind.POST_PENDING.value)
 
@@ -162,6 +164,90 @@ def release_timed_out(
     return released
 
 
+def _grant_accounts(
+    channel_id: int, external_id: str
+) -> Tuple[SettlementPeriod, Optional[int], Optional[int]]:
+    """The open period with the ids of its quota account and of the
+    member's allowance (None if the member has none yet), in one read; no
+    lock (``ledger.post_single`` takes them). ``PeriodClosed`` if no period
+    is open."""
+    accounts = PointsAccount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.id, p.starts_at, p.ends_at, p.quota, p.state, "
+            f"(SELECT a.id FROM {accounts} a WHERE a.channel_id = p.channel_id "
+            "AND a.kind = %s AND a.period_id = p.id AND a.external_id = ''), "
+            f"(SELECT a.id FROM {accounts} a WHERE a.channel_id = p.channel_id "
+            "AND a.kind = %s AND a.period_id = p.id AND a.external_id = %s) "
+            f"FROM {SettlementPeriod._meta.db_table} p "
+            "WHERE p.channel_id = %s AND p.state = %s",
+            [
+                AccountKind.QUOTA.value,
+                AccountKind.ALLOWANCE.value,
+                external_id,
+                int(channel_id),
+                PeriodState.OPEN.value,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise errors.PeriodClosed()
+    period_id, starts_at, ends_at, quota, state, quota_id, allowance_id = row
+    period = SettlementPeriod(
+        pk=period_id,
+        channel_id=channel_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        quota=quota,
+        state=state,
+    )
+    return period, quota_id, allowance_id
+
+
+def _new_allowance(channel_id: int, period: SettlementPeriod, external_id: str) -> int:
+    """A new member's allowance account (one statement; a concurrent first
+    grant to the same member may have made it: then it is looked up)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {PointsAccount._meta.db_table} (channel_id, kind, "
+            "period_id, external_id, flag, credits_posted, credits_pending, "
+            "debits_posted, debits_pending, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, 0, 0, 0, 0, now()) "
+            "ON CONFLICT (channel_id, kind, period_id, external_id) DO NOTHING "
+            "RETURNING id",
+            [
+                int(channel_id),
+                AccountKind.ALLOWANCE.value,
+                period.pk,
+                external_id,
+                ACCOUNT_FLAGS[AccountKind.ALLOWANCE].value,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
+    return account(channel_id, AccountKind.ALLOWANCE, period, external_id).pk
+
+
+def _refused_grant(period: SettlementPeriod, quota_id: int, points: int):
+    """Why ``post_single`` refused a grant: the period closed meanwhile (a
+    close that committed first wins), else the quota is used up."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.credits_posted - a.debits_posted - a.debits_pending, p.state "
+            f"FROM {PointsAccount._meta.db_table} a "
+            f"JOIN {SettlementPeriod._meta.db_table} p ON p.id = a.period_id "
+            "WHERE a.id = %s",
+            [quota_id],
+        )
+        available, state = cursor.fetchone()
+    if state != PeriodState.OPEN.value:
+        return errors.PeriodClosed()
+    return errors.QuotaExceeded(
+        f"{points} points asked, {available} left in the quota."
+    )
+
+
 def grant(
     channel_id: int,
     external_id: str,
@@ -170,11 +256,19 @@ def grant(
     transfer_id: str,
     expires_at: Optional[datetime] = None,
     reference: str = "",
+    program: Optional[ProgramState] = None,
 ) -> TransferView:
     """Grant points from the period's quota to a member (allowance mode).
 
     Creates the member's allowance account if new. ``expires_at`` defaults to
-    the period's end and may not be later.
+    the period's end and may not be later. ``program``: the channel's
+    program as the caller already read it (the channel API's
+    authentication), else it is read here.
+
+    A grant is a hot path (every grant of a channel debits one quota
+    account): a read of the period and account ids, then one statement
+    (``ledger.post_single``) that inserts the leg and locks the quota row
+    only for the rest of the transaction.
     """
     check_member(external_id)
     check_points(points)
@@ -189,48 +283,64 @@ def grant(
         "reference": reference,
     }
     with transaction.atomic():
-        require_program(channel_id, ProgramMode.ALLOWANCE)
-        ledger.lock_transfer_id(channel_id, transfer_id)
-        first = ledger.replay(channel_id, transfer_id, params)
-        if first is not None:
-            return first
+        if program is not None and program.channel_id == channel_id:
+            check_program(program, ProgramMode.ALLOWANCE)
+        else:
+            require_program(channel_id, ProgramMode.ALLOWANCE)
         now = timezone.now()
-        period = spendable_period(channel_id, now)
-        validity = expiry_for_grant(expires_at, now, period.ends_at)
-        if validity is None:
-            raise errors.InvalidExpiresAt()
-        quota, allowance = lock_by_keys(
-            channel_id,
-            [
-                (AccountKind.QUOTA, period, ""),
-                (AccountKind.ALLOWANCE, period, external_id),
-            ],
-        )
-        recheck_open(period)
-        if quota.available < points:
-            raise errors.QuotaExceeded(
-                f"{points} points asked, {quota.available} left in the quota."
-            )
-        (row,) = ledger.apply(
+        try:
+            period, quota_id, allowance_id = _grant_accounts(channel_id, external_id)
+            if not period.starts_at <= now < period.ends_at:
+                raise errors.PeriodClosed(
+                    "The settlement period is not valid now (not started or ended)."
+                )
+            validity = expiry_for_grant(expires_at, now, period.ends_at)
+            if validity is None:
+                raise errors.InvalidExpiresAt()
+            if quota_id is None:
+                raise errors.QuotaExceeded()
+        except errors.PointsError:
+            # A retry of a grant made before the period ended is its replay.
+            first = ledger.replay(channel_id, transfer_id, params)
+            if first is not None:
+                return first
+            raise
+        if allowance_id is None:
+            allowance_id = _new_allowance(channel_id, period, external_id)
+        outcome = ledger.post_single(
             channel_id,
             transfer_id,
-            [
-                ledger.Leg(
-                    TransferCode.GRANT,
-                    TransferKind.SINGLE,
-                    quota,
-                    allowance,
-                    points,
-                    period,
-                    member=external_id,
-                    reference=reference,
-                    expires_at=validity,
-                )
-            ],
+            TransferCode.GRANT,
+            AccountKind.QUOTA,
+            quota_id,
+            AccountKind.ALLOWANCE,
+            allowance_id,
+            points,
+            period.pk,
             now,
-            params,
+            member=external_id,
+            reference=reference,
+            expires_at=validity,
+            params=params,
         )
-        return ledger.view(row)
+        if outcome == ledger.ID_TAKEN:
+            first = ledger.replay(channel_id, transfer_id, params)
+            if first is None:  # pragma: no cover - transfers are never deleted
+                raise errors.TransferIdReused()
+            return first
+        if outcome == ledger.REFUSED:
+            raise _refused_grant(period, quota_id, points)
+        return TransferView(
+            id=transfer_id,
+            code=TransferCode.GRANT.value,
+            points=points,
+            member=external_id,
+            reference=reference,
+            created_at=now,
+            state=TransferState.POSTED.value,
+            expires_at=validity,
+            period_id=period.pk,
+        )
 
 
 def revoke(

@@ -3,20 +3,24 @@ timestamp, nonce, channel state) and the ``Idempotency-Key`` of a POST.
 
 PostgreSQL decides both: a nonce row and an idempotency record are inserted
 under unique constraints, so any number of API processes agree, and a Redis
-flush opens no replay. The beat purges both (``purge_expired``).
+flush opens no replay. A POST is one transaction (``open_post``: the
+credentials, the nonce and the key in one statement; the effect;
+``store_answer``; one commit): its nonce, its effect and its stored answer
+commit together or not at all, and a request whose process dies leaves
+nothing behind. A GET stores its nonce in one statement (``authenticate``).
+The beat purges both (``purge_expired``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
-from typing import Callable, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Iterable, List, Mapping, Optional, Tuple, Union
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 
 from plugins.channel_pricing import services as channel_services
@@ -32,6 +36,13 @@ from .api_errors import (
     unauthenticated,
 )
 from .models import ApiNonce, IdempotencyRecord, PointsProgram
+from .programs import (
+    CREDENTIAL_COLUMNS,
+    CREDENTIALS_BY_SLUG,
+    ApiCredentials,
+    credentials_by_slug,
+)
+from .records import ProgramState
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
@@ -47,9 +58,10 @@ def idempotency_retention() -> timedelta:
 
 
 def stale_after() -> timedelta:
-    """An attempt running this long is taken to be dead (its worker was
-    killed): a retry with the same key takes it over. The ledger's transfer
-    id (derived from the key) keeps a late first attempt from a second effect."""
+    """A record left ``in_flight`` by the earlier two-transaction scheme and
+    older than this is taken to be dead (its worker was killed) and dropped.
+    Records written now are always ``done`` (the answer commits with the
+    effect)."""
     return timedelta(
         seconds=float(getattr(settings, "FLASH_POINTS_IDEMPOTENCY_STALE_SECONDS", 90))
     )
@@ -60,10 +72,15 @@ def stale_after() -> timedelta:
 
 @dataclass(frozen=True)
 class Caller:
-    """A channel whose signed request was accepted."""
+    """A channel whose signed request was accepted: its program as read
+    once for this request, and the request's nonce (stored by
+    ``use_nonce``, or by ``open_key`` in a POST's transaction)."""
 
     channel_id: int
     channel_slug: str
+    program: ProgramState
+    nonce: str
+    nonce_expires_at: datetime
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:
@@ -77,7 +94,9 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     return value
 
 
-def _valid_secrets(program: PointsProgram, now: datetime) -> List[str]:
+def _valid_secrets(
+    program: Union[PointsProgram, ApiCredentials], now: datetime
+) -> List[str]:
     secrets = [program.api_secret]
     until = program.api_secret_previous_until
     if program.api_secret_previous and until is not None and until > now:
@@ -86,10 +105,10 @@ def _valid_secrets(program: PointsProgram, now: datetime) -> List[str]:
 
 
 def _signed_by_another_channel(
-    program: PointsProgram, parts: tuple, signatures: List[str], now: datetime
+    program: ApiCredentials, parts: tuple, signatures: List[str], now: datetime
 ) -> bool:
     """Only on the refusal path: does a valid secret of another channel fit?"""
-    others = PointsProgram.objects.exclude(pk=program.pk).only(
+    others = PointsProgram.objects.exclude(pk=program.program_id).only(
         "api_secret", "api_secret_previous", "api_secret_previous_until"
     )
     expected = [
@@ -107,21 +126,62 @@ def authenticate(
     body: bytes,
     now: Optional[float] = None,
 ) -> Caller:
-    """The calling channel, or ApiRefusal (401/403) with nothing changed.
+    """The calling channel, its nonce stored, or ApiRefusal (401/403) with
+    nothing changed (``verify``, then ``use_nonce``)."""
+    caller = verify(headers, method, path_with_query, body, now)
+    use_nonce(caller)
+    return caller
+
+
+def verify(
+    headers: Mapping[str, str],
+    method: str,
+    path_with_query: str,
+    body: bytes,
+    now: Optional[float] = None,
+) -> Caller:
+    """The calling channel, or ApiRefusal (401/403); reads only the program.
 
     Checks, in order: the four headers; the timestamp (±300 s); the channel
     (unknown, or without points); the signature against the channel's valid
     secrets (else: made with another channel's secret, or invalid); the
-    channel's state (suspended, points switched off); last the nonce, stored
-    once per channel, so a refused request uses up no nonce.
+    channel's state (suspended, points switched off). The nonce is stored
+    after this (``use_nonce``, ``open_key``), so a refused request uses up
+    no nonce.
     """
+    signed = _signed(headers, now)
+    return _accept(
+        credentials_by_slug(signed.slug), signed, method, path_with_query, body
+    )
+
+
+@dataclass(frozen=True)
+class _SignedRequest:
+    """The authentication headers, checked for form (no database)."""
+
+    slug: str
+    raw_timestamp: str
+    nonce: str
+    signatures: List[str]
+    timestamp: int
+    now_s: float
+
+    @property
+    def nonce_expires_at(self) -> datetime:
+        keep_until = max(self.timestamp, int(self.now_s))
+        return datetime.fromtimestamp(
+            keep_until + signing.TOLERANCE_SECONDS + NONCE_MARGIN_SECONDS,
+            tz=dt_timezone.utc,
+        )
+
+
+def _signed(headers: Mapping[str, str], now: Optional[float]) -> _SignedRequest:
     slug = _header(headers, signing.CHANNEL_HEADER)
     raw_timestamp = _header(headers, signing.TIMESTAMP_HEADER)
     nonce = _header(headers, signing.NONCE_HEADER)
     raw_signature = _header(headers, signing.SIGNATURE_HEADER)
 
     now_s = timezone.now().timestamp() if now is None else now
-    now_dt = datetime.fromtimestamp(now_s, tz=dt_timezone.utc)
     timestamp = signing.parse_timestamp(raw_timestamp)
     if timestamp is None:
         raise unauthenticated(
@@ -148,14 +208,26 @@ def authenticate(
             "X-Flash-Signature must be v1=<hex HMAC-SHA256>.",
             signing.SIGNATURE_HEADER,
         )
+    return _SignedRequest(slug, raw_timestamp, nonce, signatures, timestamp, now_s)
 
-    program = _program(slug)
-    parts = (raw_timestamp, nonce, method, path_with_query, body)
+
+def _accept(
+    program: Optional[ApiCredentials],
+    signed: _SignedRequest,
+    method: str,
+    path_with_query: str,
+    body: bytes,
+) -> Caller:
+    """The caller, if ``program`` (read by the slug) accepts the signature."""
+    if program is None:
+        _no_program(signed.slug)
+    now_dt = datetime.fromtimestamp(signed.now_s, tz=dt_timezone.utc)
+    parts = (signed.raw_timestamp, signed.nonce, method, path_with_query, body)
     expected = [
         signing.compute(secret, *parts) for secret in _valid_secrets(program, now_dt)
     ]
-    if not signing.matches(expected, signatures):
-        if _signed_by_another_channel(program, parts, signatures, now_dt):
+    if not signing.matches(expected, signed.signatures):
+        if _signed_by_another_channel(program, parts, signed.signatures, now_dt):
             raise unauthenticated(
                 ApiErrorCode.OTHER_CHANNEL_SECRET,
                 "The request is signed with another channel's API secret.",
@@ -166,22 +238,26 @@ def authenticate(
             "The signature does not match the request and the channel's API secret.",
             signing.SIGNATURE_HEADER,
         )
-    if program.channel.status == ChannelStatus.SUSPENDED:
+    if program.channel_status == ChannelStatus.SUSPENDED:
         raise forbidden(ApiErrorCode.CHANNEL_SUSPENDED, "The channel is suspended.")
     if not program.enabled:
         raise forbidden(
             ApiErrorCode.POINTS_NOT_ENABLED, "Points are not enabled for the channel."
         )
-    _use_nonce(program.channel_id, nonce, timestamp)
-    return Caller(channel_id=program.channel_id, channel_slug=program.channel.slug)
+    return Caller(
+        channel_id=program.channel_id,
+        channel_slug=program.channel_slug,
+        program=ProgramState(
+            channel_id=program.channel_id, enabled=program.enabled, mode=program.mode
+        ),
+        nonce=signed.nonce,
+        nonce_expires_at=signed.nonce_expires_at,
+    )
 
 
-def _program(slug: str) -> PointsProgram:
-    from . import services
-
-    program = services.program_by_slug(slug)
-    if program is not None:
-        return program
+def _no_program(slug: str) -> None:
+    """Refuse a slug without a points program: a channel without points, or
+    no channel at all."""
     if channel_services.channel_ids_by_slug([slug]):
         raise forbidden(
             ApiErrorCode.POINTS_NOT_ENABLED, "Points are not enabled for the channel."
@@ -193,36 +269,39 @@ def _program(slug: str) -> PointsProgram:
     )
 
 
-def _use_nonce(channel_id: int, nonce: str, timestamp: int) -> None:
-    """Store the nonce in its own committed transaction; a second use, in
-    any process, hits the unique constraint."""
-    keep_until = max(timestamp, int(timezone.now().timestamp()))
-    expires_at = datetime.fromtimestamp(
-        keep_until + signing.TOLERANCE_SECONDS + NONCE_MARGIN_SECONDS,
-        tz=dt_timezone.utc,
+def _nonce_reused() -> ApiRefusal:
+    return unauthenticated(
+        ApiErrorCode.NONCE_REUSED,
+        "This X-Flash-Nonce was already used: every request needs a new one.",
+        signing.NONCE_HEADER,
     )
-    try:
-        with transaction.atomic():
-            ApiNonce.objects.create(
-                channel_id=channel_id, nonce=nonce, expires_at=expires_at
-            )
-    except IntegrityError:
-        raise unauthenticated(
-            ApiErrorCode.NONCE_REUSED,
-            "This X-Flash-Nonce was already used: every request needs a new one.",
-            signing.NONCE_HEADER,
-        ) from None
+
+
+_INSERT_NONCE = (
+    f"INSERT INTO {ApiNonce._meta.db_table} (channel_id, nonce, expires_at, "
+    "created_at) VALUES (%(channel)s, %(nonce)s, %(expires_at)s, now()) "
+    "ON CONFLICT (channel_id, nonce) DO NOTHING RETURNING 1"
+)
+
+
+def use_nonce(caller: Caller) -> None:
+    """Store the request's nonce (one statement; committed at once outside a
+    transaction); a second use, in any process, finds it: 401."""
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_NONCE, _nonce_params(caller))
+        if cursor.fetchone() is None:
+            raise _nonce_reused()
+
+
+def _nonce_params(caller: Caller) -> dict:
+    return {
+        "channel": caller.channel_id,
+        "nonce": caller.nonce,
+        "expires_at": caller.nonce_expires_at,
+    }
 
 
 # --- idempotency ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Claim:
-    """This attempt owns the key: it runs the request and stores the answer."""
-
-    record_id: int
-    attempt: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -230,6 +309,15 @@ class StoredResponse:
     status: int
     content_type: str
     body: bytes
+
+
+@dataclass(frozen=True)
+class OpenedKey:
+    """What ``open_key`` found: nothing (run the request), the first answer
+    to replay, or a refusal to answer without storing it (409, 422)."""
+
+    stored: Optional[StoredResponse] = None
+    refusal: Optional[ApiRefusal] = None
 
 
 def check_idempotency_key(value: Optional[str]) -> str:
@@ -262,7 +350,7 @@ def transfer_id_for(key: str) -> str:
     return "api:" + hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def _in_use() -> ApiRefusal:
+def in_use() -> ApiRefusal:
     return ApiRefusal(
         409,
         ErrorType.IDEMPOTENCY,
@@ -282,102 +370,146 @@ def _reused() -> ApiRefusal:
     )
 
 
-def claim(
-    channel_id: int, key: str, request_fingerprint: str
-) -> Union[Claim, StoredResponse]:
-    """Own ``key`` for this request, or the first answer to replay.
+_KEY_COLUMNS = (
+    "EXISTS (SELECT 1 FROM nonce), "
+    "pg_try_advisory_xact_lock(%(channel)s, hashtext('points-api:' || %(key)s)), "
+    "r.fingerprint, r.state, r.attempt_started_at, r.status_code, "
+    "r.content_type, r.body"
+)
+_RECORD_JOIN = (
+    f"LEFT JOIN {IdempotencyRecord._meta.db_table} r "
+    "ON r.channel_id = %(channel)s AND r.key = %(key)s"
+)
+_OPEN_KEY = (
+    f"WITH nonce AS ({_INSERT_NONCE}) "
+    f"SELECT {_KEY_COLUMNS} FROM (SELECT 1) AS one {_RECORD_JOIN}"
+)
+# The same, for a caller not yet verified: its credentials by the slug, the
+# nonce inserted for the program's channel (rolled back if the signature
+# or the channel's state refuses the request).
+_OPEN_POST = (
+    f"WITH program AS ({CREDENTIALS_BY_SLUG}), "
+    f"nonce AS (INSERT INTO {ApiNonce._meta.db_table} (channel_id, nonce, "
+    "expires_at, created_at) SELECT channel_id, %(nonce)s, %(expires_at)s, now() "
+    "FROM program ON CONFLICT (channel_id, nonce) DO NOTHING RETURNING 1) "
+    "SELECT program.*, "
+    + _KEY_COLUMNS.replace("%(channel)s", "program.channel_id")
+    + " FROM program "
+    + _RECORD_JOIN.replace("%(channel)s", "program.channel_id")
+)
 
-    Raises ApiRefusal 422 (the key's first request was another one) or 409
-    (it is still running). An attempt older than ``stale_after()`` is taken
-    over: its process died before answering.
+
+def open_key(caller: Caller, key: str, request_fingerprint: str) -> OpenedKey:
+    """Start a POST of a verified caller, inside its transaction, in one
+    statement: store the nonce (else ApiRefusal 401 ``nonce_reused``), take
+    the key's advisory lock for the transaction without waiting, read the
+    key's record.
+
+    A stored answer is replayed (whoever holds the lock: replays of a done
+    key never wait on each other), another request's key is 422; a key
+    whose lock another transaction holds is in flight: 409. Otherwise this
+    transaction owns the key until it commits (``store_answer``) or rolls
+    back (the key is free again, nothing stored). Two requests that slip
+    past the lock together (a record committed between this statement's
+    snapshot and its lock) meet at the record's unique index.
     """
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    channel_id=channel_id, key=key, fingerprint=request_fingerprint
-                )
-            return Claim(record.pk, record.attempt)
-        except IntegrityError:
-            pass
-        record = IdempotencyRecord.objects.filter(
-            channel_id=channel_id, key=key
-        ).first()
-        if record is None:  # released in between: try to insert again
-            continue
-        if record.fingerprint != request_fingerprint:
-            raise _reused()
-        if record.state == IdempotencyRecord.DONE:
-            return _stored(record)
-        now = timezone.now()
-        if record.attempt_started_at > now - stale_after():
-            raise _in_use()
-        attempt = uuid.uuid4()
-        # Waits while the old attempt still holds the row (it is alive after
-        # all), then finds it done and replays it on the next turn.
-        taken = IdempotencyRecord.objects.filter(
-            pk=record.pk, attempt=record.attempt, state=IdempotencyRecord.IN_FLIGHT
-        ).update(attempt=attempt, attempt_started_at=now)
-        if taken:
-            return Claim(record.pk, attempt)
-    raise _in_use()
+    params = _nonce_params(caller)
+    params["key"] = key
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_KEY, params)
+        row = cursor.fetchone()
+    return _opened(caller, key, request_fingerprint, row)
 
 
-def _stored(record: IdempotencyRecord) -> StoredResponse:
-    return StoredResponse(
-        status=record.status_code,
-        content_type=record.content_type,
-        body=bytes(record.body),
-    )
-
-
-def run_claimed(
-    owned: Claim, work: Callable[[], Tuple[int, str, bytes]]
-) -> StoredResponse:
-    """Run ``work`` (the request's effect, returning its response) and store
-    the response, in one transaction, as the key's owner.
-
-    If another attempt took the key over meanwhile, nothing is done and the
-    caller gets 409: only the owner's effect commits.
-    """
-    with transaction.atomic():
-        record = (
-            IdempotencyRecord.objects.select_for_update()
-            .filter(
-                pk=owned.record_id,
-                attempt=owned.attempt,
-                state=IdempotencyRecord.IN_FLIGHT,
-            )
-            .first()
+def open_post(
+    headers: Mapping[str, str],
+    method: str,
+    path_with_query: str,
+    body: bytes,
+    key: str,
+    request_fingerprint: str,
+) -> Tuple[Caller, OpenedKey]:
+    """``verify`` and ``open_key`` in one statement, inside the POST's
+    transaction: ApiRefusal (401/403) must roll it back (the nonce it
+    inserted goes with it: a refused request uses up no nonce)."""
+    signed = _signed(headers, None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _OPEN_POST,
+            {
+                "slug": signed.slug,
+                "nonce": signed.nonce,
+                "expires_at": signed.nonce_expires_at,
+                "key": key,
+            },
         )
-        if record is None:
-            raise _in_use()
-        status, content_type, body = work()
-        record.state = IdempotencyRecord.DONE
-        record.status_code = status
-        record.content_type = content_type
-        record.body = body
-        record.completed_at = timezone.now()
-        record.save(
-            update_fields=[
-                "state",
-                "status_code",
-                "content_type",
-                "body",
-                "completed_at",
-            ]
+        row = cursor.fetchone()
+    program = ApiCredentials(*row[:CREDENTIAL_COLUMNS]) if row else None
+    caller = _accept(program, signed, method, path_with_query, body)
+    return caller, _opened(caller, key, request_fingerprint, row[CREDENTIAL_COLUMNS:])
+
+
+def _opened(caller: Caller, key: str, request_fingerprint: str, row) -> OpenedKey:
+    (
+        nonce_stored,
+        locked,
+        fingerprint_,
+        state,
+        started_at,
+        status,
+        content_type,
+        body,
+    ) = row
+    if not nonce_stored:
+        raise _nonce_reused()
+    if fingerprint_ is not None and fingerprint_ != request_fingerprint:
+        return OpenedKey(refusal=_reused())
+    if state == IdempotencyRecord.DONE:
+        return OpenedKey(stored=StoredResponse(status, content_type, bytes(body)))
+    if not locked:
+        return OpenedKey(refusal=in_use())
+    if state == IdempotencyRecord.IN_FLIGHT:
+        # Left by the earlier scheme: alive if recent, else dead: dropped.
+        if started_at > timezone.now() - stale_after():
+            return OpenedKey(refusal=in_use())
+        IdempotencyRecord.objects.filter(
+            channel_id=caller.channel_id, key=key, state=IdempotencyRecord.IN_FLIGHT
+        ).delete()
+    return OpenedKey()
+
+
+_STORE_ANSWER = (
+    f"INSERT INTO {IdempotencyRecord._meta.db_table} (channel_id, key, "
+    "fingerprint, state, attempt, attempt_started_at, status_code, "
+    "content_type, body, created_at, completed_at) VALUES (%s, %s, %s, %s, "
+    "gen_random_uuid(), now(), %s, %s, %s, now(), now())"
+)
+
+
+def store_answer(
+    channel_id: int,
+    key: str,
+    request_fingerprint: str,
+    status: int,
+    content_type: str,
+    body: bytes,
+) -> None:
+    """Keep the answer to ``key`` in the transaction of its effect (after
+    ``open_key``). IntegrityError: another attempt stored one first (roll
+    back and replay it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STORE_ANSWER,
+            [
+                channel_id,
+                key,
+                request_fingerprint,
+                IdempotencyRecord.DONE,
+                status,
+                content_type,
+                body,
+            ],
         )
-    return StoredResponse(status, content_type, body)
-
-
-def release(owned: Claim) -> None:
-    """Give the key back (the request was invalid, or failed on our side):
-    a retry runs afresh."""
-    IdempotencyRecord.objects.filter(
-        pk=owned.record_id,
-        attempt=owned.attempt,
-        state=IdempotencyRecord.IN_FLIGHT,
-    ).delete()
 
 
 # --- housekeeping ---------------------------------------------------------

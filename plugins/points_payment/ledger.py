@@ -11,10 +11,16 @@ Every use case runs the same steps inside one transaction:
    new sums together. Linked legs are one ``apply``: all or none. The CHECK
    constraints of ``PointsAccount`` refuse an overdraft even if a check here
    were wrong.
+
+The hot path of a plain posted transfer (a grant) is ``post_single``: one
+statement inserts the leg under its unique id (a taken id is replayed),
+then debits and credits with the flags as conditions, so the accounts are
+locked only from there to the commit.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +31,7 @@ from django.db import connection
 from . import errors
 from .domain import (
     ACCOUNT_FLAGS,
+    AccountFlag,
     AccountKind,
     Balance,
     TransferCode,
@@ -216,6 +223,96 @@ def apply(
             debits_pending=account.debits_pending,
         )
     return PointsTransfer.objects.bulk_create(rows)
+
+
+# Outcomes of ``post_single``.
+POSTED = "posted"
+ID_TAKEN = "id_taken"
+REFUSED = "refused"
+
+
+def _within(flag: AccountFlag, side: str) -> str:
+    """The SQL condition under which ``side`` (debit or credit) may add
+    %(points)s without breaking the account's flag (the CHECK constraints
+    would refuse it anyway; this turns the refusal into an answer)."""
+    if side == "debit" and flag == AccountFlag.DEBITS_MUST_NOT_EXCEED_CREDITS:
+        return " AND credits_posted - debits_posted - debits_pending >= %(points)s"
+    if side == "credit" and flag == AccountFlag.CREDITS_MUST_NOT_EXCEED_DEBITS:
+        return " AND debits_posted - credits_posted - credits_pending >= %(points)s"
+    return ""
+
+
+def post_single(
+    channel_id: int,
+    transfer_id: str,
+    code: TransferCode,
+    debit: AccountKind,
+    debit_id: int,
+    credit: AccountKind,
+    credit_id: int,
+    points: int,
+    period_id: int,
+    now: datetime,
+    *,
+    member: str = "",
+    reference: str = "",
+    expires_at: Optional[datetime] = None,
+    params: Optional[Dict[str, Any]] = None,
+) -> str:
+    """One posted single-leg transfer in one statement: insert the leg
+    (unless its id is taken), then debit, then credit, each only if the one
+    before succeeded and the account's flag allows it.
+
+    The accounts need no lock beforehand: each UPDATE locks its row as the
+    statement's last steps, debit first. So a hot account (a channel's
+    quota) is locked from here to the commit only, not across the request.
+    Keep the debit's pk lower than the credit's (one lock order everywhere,
+    ``lock_accounts``), as for quota -> allowance.
+
+    Returns ``POSTED``; ``ID_TAKEN`` (nothing written: replay it); or
+    ``REFUSED`` (a flag refused it: the caller raises, so its atomic block
+    undoes the inserted leg).
+    """
+    transfers = PointsTransfer._meta.db_table
+    accounts = PointsAccount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH leg AS (INSERT INTO {transfers} (channel_id, transfer_id, leg, "
+            "code, kind, state, debit_account_id, credit_account_id, points, "
+            "period_id, member, reference, pending_id, expires_at, timeout_at, "
+            "params, created_at) VALUES (%(channel)s, %(transfer_id)s, 0, %(code)s, "
+            "%(kind)s, %(state)s, %(debit)s, %(credit)s, %(points)s, %(period)s, "
+            "%(member)s, %(reference)s, NULL, %(expires_at)s, NULL, "
+            "%(params)s::jsonb, %(now)s) "
+            "ON CONFLICT (channel_id, transfer_id, leg) DO NOTHING RETURNING id), "
+            f"debited AS (UPDATE {accounts} SET debits_posted = debits_posted "
+            "+ %(points)s WHERE id = %(debit)s AND EXISTS (SELECT 1 FROM leg)"
+            f"{_within(ACCOUNT_FLAGS[debit], 'debit')} RETURNING id), "
+            f"credited AS (UPDATE {accounts} SET credits_posted = credits_posted "
+            "+ %(points)s WHERE id = %(credit)s AND EXISTS (SELECT 1 FROM debited)"
+            f"{_within(ACCOUNT_FLAGS[credit], 'credit')} RETURNING id) "
+            "SELECT EXISTS (SELECT 1 FROM leg), EXISTS (SELECT 1 FROM credited)",
+            {
+                "channel": int(channel_id),
+                "transfer_id": transfer_id,
+                "code": code.value,
+                "kind": TransferKind.SINGLE.value,
+                "state": TransferState.POSTED.value,
+                "debit": debit_id,
+                "credit": credit_id,
+                "points": points,
+                "period": period_id,
+                "member": member,
+                "reference": reference,
+                "expires_at": expires_at,
+                "params": json.dumps(normalized(params or {})),
+                "now": now,
+            },
+        )
+        inserted, credited = cursor.fetchone()
+    if not inserted:
+        return ID_TAKEN
+    return POSTED if credited else REFUSED
 
 
 def view(transfer: PointsTransfer) -> TransferView:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from . import errors
 from .domain import ACCOUNT_FLAGS, CHANNEL_ACCOUNT_KINDS, AccountKind, ProgramMode
 from .models import PointsAccount, PointsProgram, SettlementPeriod
+from .records import ProgramState
 
 PROGRAM_SETTINGS = (
     "enabled",
@@ -39,6 +42,42 @@ def program_by_slug(slug: str) -> Optional[PointsProgram]:
     )
 
 
+@dataclass(frozen=True)
+class ApiCredentials:
+    """What authenticating a channel API request needs of a program, read in
+    one statement (``credentials_by_slug``)."""
+
+    program_id: int
+    channel_id: int
+    channel_slug: str
+    channel_status: str
+    enabled: bool
+    mode: str
+    api_secret: str
+    api_secret_previous: str
+    api_secret_previous_until: Optional[datetime]
+
+
+_CHANNELS = PointsProgram._meta.get_field("channel").related_model._meta.db_table
+# One statement, also used inside the channel API's first statement.
+CREDENTIALS_BY_SLUG = (
+    "SELECT p.id, p.channel_id, c.slug, c.status, p.enabled, p.mode, "
+    "p.api_secret, p.api_secret_previous, p.api_secret_previous_until "
+    f"FROM {PointsProgram._meta.db_table} p "
+    f"JOIN {_CHANNELS} c ON c.id = p.channel_id WHERE c.slug = %(slug)s"
+)
+CREDENTIAL_COLUMNS = 9
+
+
+def credentials_by_slug(slug: str) -> Optional[ApiCredentials]:
+    """The channel's API credentials and switches (the channel API reads
+    them on every request: one lean statement, no model instances)."""
+    with connection.cursor() as cursor:
+        cursor.execute(CREDENTIALS_BY_SLUG, {"slug": slug})
+        row = cursor.fetchone()
+    return ApiCredentials(*row) if row is not None else None
+
+
 def require_program(
     channel_id: int, mode: Optional[ProgramMode] = None
 ) -> PointsProgram:
@@ -48,13 +87,21 @@ def require_program(
         .filter(channel_id=channel_id)
         .first()
     )
+    check_program(program, mode)
+    return program
+
+
+def check_program(
+    program: Optional[Union[PointsProgram, ProgramState]],
+    mode: Optional[ProgramMode] = None,
+) -> None:
+    """``PointsNotEnabled`` unless the program is enabled (in ``mode``)."""
     if program is None or not program.enabled:
         raise errors.PointsNotEnabled()
     if mode is not None and program.mode != mode.value:
         raise errors.PointsNotEnabled(
             f"This channel's points are in {program.mode} mode.", param="mode"
         )
-    return program
 
 
 def enable_program(channel_id: int, **settings) -> PointsProgram:

@@ -15,6 +15,16 @@ def _iso(value: Optional[datetime]) -> Optional[str]:
 
 
 @dataclass(frozen=True)
+class ProgramState:
+    """A channel's points switches as read once per API request (by its
+    authentication), so a use case need not read the program again."""
+
+    channel_id: int
+    enabled: bool
+    mode: str  # ProgramMode value
+
+
+@dataclass(frozen=True)
 class PeriodView:
     id: int
     starts_at: datetime

@@ -1,22 +1,23 @@
 """Idempotency records under real concurrency (threads, each with its own
-PostgreSQL connection, on committed rows): one attempt owns a key, the others
-wait (409) or replay the first answer byte for byte; a dead attempt is taken
-over; only the owner's effect commits."""
+PostgreSQL connection, on committed rows): one transaction owns a key, the
+others get 409 while it runs and replay its answer byte for byte after; a
+transaction that does not commit leaves nothing behind."""
 
 from __future__ import annotations
 
 import threading
-import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from plugins.points_payment import api_requests
 from plugins.points_payment.api_errors import ApiRefusal
 from plugins.points_payment.models import ApiNonce, IdempotencyRecord
+from plugins.points_payment.records import ProgramState
 
 from .conftest import new_channel
 
@@ -54,136 +55,182 @@ def _in_thread(fn):
     return run
 
 
-def _outcome(result):
-    if isinstance(result, api_requests.Claim):
-        return "claim"
-    if isinstance(result, api_requests.StoredResponse):
+def _caller(channel) -> api_requests.Caller:
+    """A verified caller with a fresh nonce (what ``verify`` returns)."""
+    return api_requests.Caller(
+        channel_id=channel.pk,
+        channel_slug=channel.slug,
+        program=ProgramState(channel_id=channel.pk, enabled=True, mode="allowance"),
+        nonce=uuid.uuid4().hex,
+        nonce_expires_at=timezone.now() + timedelta(minutes=6),
+    )
+
+
+def _outcome(opened: api_requests.OpenedKey):
+    if opened.stored is not None:
         return "replay"
-    return result
+    if opened.refusal is not None:
+        return opened.refusal.code
+    return "owner"
 
 
-def _claim(channel, key, fingerprint="fp"):
-    try:
-        return api_requests.claim(channel.pk, key, fingerprint)
-    except ApiRefusal as refused:
-        return refused.code
+def _once(channel, key, fingerprint="fp", answer=None):
+    """One request's transaction: open the key; as its owner, store
+    ``answer`` (if given) and commit."""
+    with transaction.atomic():
+        opened = api_requests.open_key(_caller(channel), key, fingerprint)
+        if answer is not None and _outcome(opened) == "owner":
+            api_requests.store_answer(channel.pk, key, fingerprint, *answer)
+    return opened
 
 
 def test_one_attempt_owns_a_key_among_many(committed_channel, django_db_blocker):
     with django_db_blocker.unblock():
-        barrier = threading.Barrier(16)
+        herd = 16
+        barrier = threading.Barrier(herd)
+        others_answered = threading.Semaphore(0)
+        body = b'{"id":"t-1","points":5}'
 
         @_in_thread
         def attempt(_):
             barrier.wait()
-            return _claim(committed_channel, "herd-key")
+            with transaction.atomic():
+                opened = api_requests.open_key(
+                    _caller(committed_channel), "herd-key", "fp"
+                )
+                if _outcome(opened) != "owner":
+                    others_answered.release()
+                    return _outcome(opened)
+                # The owner's transaction stays open until every other
+                # attempt has had its answer.
+                for _ in range(herd - 1):
+                    assert others_answered.acquire(timeout=20)
+                api_requests.store_answer(
+                    committed_channel.pk,
+                    "herd-key",
+                    "fp",
+                    201,
+                    "application/json",
+                    body,
+                )
+                return "owner"
 
-        with ThreadPoolExecutor(16) as pool:
-            results = list(pool.map(attempt, range(16)))
-        claims = [r for r in results if isinstance(r, api_requests.Claim)]
-        assert len(claims) == 1, results
-        assert (
-            sorted(_outcome(r) for r in results if r is not claims[0])
-            == ["idempotency_key_in_use"] * 15
-        )
-
-        body = b'{"id":"t-1","points":5}'
-        stored = api_requests.run_claimed(
-            claims[0], lambda: (201, "application/json", body)
-        )
-        assert (stored.status, stored.body) == (201, body)
+        with ThreadPoolExecutor(herd) as pool:
+            results = list(pool.map(attempt, range(herd)))
+        assert sorted(results) == ["idempotency_key_in_use"] * (herd - 1) + ["owner"]
 
         @_in_thread
         def retry(_):
-            return _claim(committed_channel, "herd-key")
+            return _once(committed_channel, "herd-key")
 
         with ThreadPoolExecutor(8) as pool:
             replays = list(pool.map(retry, range(8)))
-        assert all(isinstance(r, api_requests.StoredResponse) for r in replays)
-        assert {(r.status, r.content_type, r.body) for r in replays} == {
-            (201, "application/json", body)
-        }
-        # The same key with another request: 422, whatever state it is in.
-        assert (
-            _claim(committed_channel, "herd-key", "other") == "idempotency_key_reused"
+        assert {
+            (r.stored.status, r.stored.content_type, r.stored.body) for r in replays
+        } == {(201, "application/json", body)}
+        # The same key with another request: 422.
+        assert _outcome(_once(committed_channel, "herd-key", "other")) == (
+            "idempotency_key_reused"
         )
 
 
-def test_a_dead_attempt_is_taken_over_and_cannot_commit_late(
+def test_a_failed_attempt_leaves_nothing_and_the_key_runs_afresh(
     committed_channel, django_db_blocker
 ):
+    """A request whose transaction does not commit (an error on our side,
+    or its worker killed) stores neither its effect nor an answer."""
     with django_db_blocker.unblock():
-        first = _claim(committed_channel, "dead-key")
-        assert isinstance(first, api_requests.Claim)
-        assert _claim(committed_channel, "dead-key") == "idempotency_key_in_use"
-        IdempotencyRecord.objects.filter(pk=first.record_id).update(
-            attempt_started_at=timezone.now() - timedelta(hours=1)
-        )
-        second = _claim(committed_channel, "dead-key")
-        assert isinstance(second, api_requests.Claim)
-        assert second.attempt != first.attempt
-        ran = []
-        with pytest.raises(ApiRefusal) as late:
-            api_requests.run_claimed(first, lambda: ran.append(1) or (201, "x", b"1"))
-        assert late.value.code == "idempotency_key_in_use"
-        assert ran == []
-        stored = api_requests.run_claimed(second, lambda: (201, "x", b"2"))
-        assert stored.body == b"2"
-        assert isinstance(
-            _claim(committed_channel, "dead-key"), api_requests.StoredResponse
+        caller = _caller(committed_channel)
+        with pytest.raises(RuntimeError):
+            with transaction.atomic():
+                opened = api_requests.open_key(caller, "failed-key", "fp")
+                assert _outcome(opened) == "owner"
+                raise RuntimeError("the worker died")
+        assert not IdempotencyRecord.objects.filter(key="failed-key").exists()
+        assert not ApiNonce.objects.filter(nonce=caller.nonce).exists()
+        again = _once(committed_channel, "failed-key", "another body", (201, "x", b"2"))
+        assert _outcome(again) == "owner"
+        assert _once(committed_channel, "failed-key", "another body").stored.body == (
+            b"2"
         )
 
 
-def test_a_slow_attempt_that_looks_dead_is_waited_for_not_doubled(
-    committed_channel, django_db_blocker
-):
-    """The attempt is alive (it holds its record) when a retry finds it stale:
-    the takeover waits for it, then replays its answer."""
+def test_a_running_attempt_is_409_then_replayed(committed_channel, django_db_blocker):
     with django_db_blocker.unblock():
-        owner = _claim(committed_channel, "slow-key")
-        working = threading.Event()
-        effects = []
-
-        # It looks dead (started an hour ago) but is running.
-        IdempotencyRecord.objects.filter(pk=owner.record_id).update(
-            attempt_started_at=timezone.now() - timedelta(hours=1)
-        )
-
-        def slow_effect():
-            working.set()
-            time.sleep(1.0)
-            effects.append("first")
-            return 201, "application/json", b"first"
+        working, done = threading.Event(), threading.Event()
 
         @_in_thread
-        def run_owner():
-            return api_requests.run_claimed(owner, slow_effect)
+        def slow_owner():
+            with transaction.atomic():
+                opened = api_requests.open_key(
+                    _caller(committed_channel), "slow-key", "fp"
+                )
+                working.set()
+                assert done.wait(20)
+                api_requests.store_answer(
+                    committed_channel.pk, "slow-key", "fp", 201, "x", b"first"
+                )
+            return _outcome(opened)
 
-        with ThreadPoolExecutor(2) as pool:
-            running = pool.submit(run_owner)
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(slow_owner)
             assert working.wait(10)
-            # The retry finds it stale, and its takeover waits on the lock.
-            retry = pool.submit(
-                _in_thread(lambda: _claim(committed_channel, "slow-key"))
+            assert _outcome(_once(committed_channel, "slow-key")) == (
+                "idempotency_key_in_use"
             )
-            assert running.result(20).body == b"first"
-            outcome = retry.result(20)
-        assert _outcome(outcome) == "replay", outcome
-        assert outcome.body == b"first"
-        assert effects == ["first"]
-        assert _outcome(_claim(committed_channel, "slow-key")) == "replay"
+            # Another body while it runs: in use too (422 once it answered).
+            assert _outcome(_once(committed_channel, "slow-key", "other")) == (
+                "idempotency_key_in_use"
+            )
+            done.set()
+            assert running.result(20) == "owner"
+        assert _once(committed_channel, "slow-key").stored.body == b"first"
+        assert _outcome(_once(committed_channel, "slow-key", "other")) == (
+            "idempotency_key_reused"
+        )
 
 
-def test_a_released_key_runs_afresh(committed_channel, django_db_blocker):
+def test_a_second_stored_answer_meets_the_unique_key(
+    committed_channel, django_db_blocker
+):
     with django_db_blocker.unblock():
-        owner = _claim(committed_channel, "released-key")
-        with pytest.raises(RuntimeError):
-            api_requests.run_claimed(
-                owner, lambda: (_ for _ in ()).throw(RuntimeError())
-            )
-        api_requests.release(owner)
-        again = _claim(committed_channel, "released-key", "another body is fine now")
-        assert isinstance(again, api_requests.Claim)
+        assert _outcome(_once(committed_channel, "twice", answer=(201, "x", b"1")))
+        with pytest.raises(IntegrityError):
+            with transaction.atomic():
+                api_requests.store_answer(
+                    committed_channel.pk, "twice", "fp", 201, "x", b"2"
+                )
+        assert _once(committed_channel, "twice").stored.body == b"1"
+
+
+def test_a_used_nonce_is_refused_and_changes_nothing(
+    committed_channel, django_db_blocker
+):
+    with django_db_blocker.unblock():
+        caller = _caller(committed_channel)
+        api_requests.use_nonce(caller)
+        with pytest.raises(ApiRefusal) as refused:
+            with transaction.atomic():
+                api_requests.open_key(caller, "nonce-key", "fp")
+        assert refused.value.code == "nonce_reused"
+        assert _outcome(_once(committed_channel, "nonce-key")) == "owner"
+
+
+def test_an_in_flight_record_of_the_earlier_scheme(
+    committed_channel, django_db_blocker
+):
+    """Records of the two-transaction scheme: a recent in-flight one is 409,
+    a stale one (its worker died) is dropped and the key runs afresh."""
+    with django_db_blocker.unblock():
+        IdempotencyRecord.objects.create(
+            channel=committed_channel, key="legacy", fingerprint="fp"
+        )
+        assert _outcome(_once(committed_channel, "legacy")) == "idempotency_key_in_use"
+        IdempotencyRecord.objects.filter(key="legacy").update(
+            attempt_started_at=timezone.now() - timedelta(hours=1)
+        )
+        assert _outcome(_once(committed_channel, "legacy", answer=(200, "x", b"ok")))
+        assert _once(committed_channel, "legacy").stored.body == b"ok"
 
 
 def test_purge_forgets_old_records_and_nonces(committed_channel, django_db_blocker):
@@ -214,8 +261,9 @@ def test_purge_forgets_old_records_and_nonces(committed_channel, django_db_block
         api_requests.purge_expired(now)
         assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()
         assert IdempotencyRecord.objects.filter(pk=young.pk).exists()
-        assert list(
+        left = set(
             ApiNonce.objects.filter(channel=committed_channel).values_list(
                 "nonce", flat=True
             )
-        ) == ["n-new-000"]
+        )
+        assert "n-new-000" in left and "n-old-000" not in left

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import logging
 from functools import wraps
-from typing import Callable, Tuple
+from typing import Callable, Optional, Tuple
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import api_requests
@@ -79,6 +79,78 @@ def _ledger_call(call: Callable[[], Rendered]) -> Rendered:
         return rendering.refusal_rendered(refused)
 
 
+class _Refused(Exception):
+    """A POST's effect was refused (typed): its transaction is rolled back,
+    and the refusal is stored as the key's answer in a new one."""
+
+    def __init__(self, answer: Rendered):
+        super().__init__()
+        self.answer = answer
+
+
+def _effect_answer(effect: Callable[[], Rendered]) -> Rendered:
+    from ..errors import PointsError
+
+    try:
+        return effect()
+    except PointsError as refused:
+        answer = ledger_refusal(refused.code, refused.message, refused.param)
+    except ApiRefusal as refused:
+        answer = refused
+    raise _Refused(rendering.refusal_rendered(answer))
+
+
+class _AnswerTaken(Exception):
+    """Another attempt stored an answer for the key first: replay it."""
+
+
+def _run_post(request, key: str, prepare, kwargs) -> Tuple[Rendered, bool]:
+    """The answer to a POST and whether it is a replay, in one transaction:
+    authentication with nonce and key (``open_post``), the body's checks,
+    the effect, the stored answer, one commit.
+
+    A refusal of the authentication rolls back (no nonce used); of the body,
+    commits the nonce only. A typed refusal of the effect rolls its writes
+    back and is stored as the answer in a second transaction; if another
+    attempt stored an answer first, the next turn replays it.
+    """
+    path = path_with_query(request)
+    fingerprint = api_requests.fingerprint(request.method, path, request.body)
+    headers = api_requests.headers_of(request.META, AUTH_HEADERS)
+    refusal: Optional[Rendered] = None
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                caller, opened = api_requests.open_post(
+                    headers, request.method, path, request.body, key, fingerprint
+                )
+                request.points_caller = caller  # for _spend_nonce
+                try:
+                    effect = prepare(
+                        request, caller, api_requests.transfer_id_for(key), **kwargs
+                    )
+                except ApiRefusal as bad_request:
+                    return rendering.refusal_rendered(bad_request), False
+                if opened.stored is not None:
+                    stored = opened.stored
+                    return (stored.status, stored.content_type, stored.body), True
+                if opened.refusal is not None:
+                    return rendering.refusal_rendered(opened.refusal), False
+                answer = refusal if refusal is not None else _effect_answer(effect)
+                try:
+                    api_requests.store_answer(
+                        caller.channel_id, key, fingerprint, *answer
+                    )
+                except IntegrityError:
+                    raise _AnswerTaken() from None
+            return answer, False
+        except _Refused as refused:
+            refusal = refused.answer
+        except _AnswerTaken:
+            continue
+    raise api_requests.in_use()
+
+
 def _caller(request):
     return api_requests.authenticate(
         api_requests.headers_of(request.META, AUTH_HEADERS),
@@ -116,7 +188,8 @@ def channel_post(prepare):
     ``prepare(request, caller, transfer_id, **kwargs)`` validates the body
     (raising ApiRefusal 400) and returns the effect: a function returning the
     response. The effect runs once per key, in one transaction with the
-    stored answer; retries replay that answer byte for byte.
+    request's nonce and the stored answer (``_run_post``); retries replay
+    that answer byte for byte.
     """
 
     @csrf_exempt
@@ -125,37 +198,33 @@ def channel_post(prepare):
         try:
             if request.method != "POST":
                 return _not_allowed("POST")
-            caller = _caller(request)
-            key = api_requests.check_idempotency_key(
-                request.META.get("HTTP_IDEMPOTENCY_KEY")
-            )
-            effect = prepare(
-                request, caller, api_requests.transfer_id_for(key), **kwargs
-            )
-            fingerprint = api_requests.fingerprint(
-                request.method, path_with_query(request), request.body
-            )
-            owned = api_requests.claim(caller.channel_id, key, fingerprint)
-            if isinstance(owned, api_requests.StoredResponse):
-                return rendering.response(
-                    owned.status,
-                    owned.content_type,
-                    owned.body,
-                    Idempotent_Replayed="true",
+            try:
+                key = api_requests.check_idempotency_key(
+                    request.META.get("HTTP_IDEMPOTENCY_KEY")
                 )
+            except ApiRefusal:
+                _caller(request)  # an authentication refusal comes first
+                raise
+            answer, replayed = _run_post(request, key, prepare, kwargs)
         except ApiRefusal as refused:
             return rendering.refusal_response(refused)
         except Exception:
             logger.exception("channel API %s failed", request.path)
+            _spend_nonce(getattr(request, "points_caller", None))
             return rendering.refusal_response(_internal_error())
-        try:
-            stored = api_requests.run_claimed(owned, lambda: _ledger_call(effect))
-        except ApiRefusal as refused:
-            return rendering.refusal_response(refused)
-        except Exception:
-            logger.exception("channel API %s failed", request.path)
-            api_requests.release(owned)
-            return rendering.refusal_response(_internal_error())
-        return rendering.response(stored.status, stored.content_type, stored.body)
+        if replayed:
+            return rendering.response(*answer, Idempotent_Replayed="true")
+        return rendering.response(*answer)
 
     return endpoint
+
+
+def _spend_nonce(caller) -> None:
+    """After a failure on our side (its transaction rolled back): the
+    request's nonce still counts as used."""
+    if caller is None:
+        return
+    try:
+        api_requests.use_nonce(caller)
+    except Exception:  # already stored, or the database is what failed
+        pass

@@ -33,6 +33,7 @@ def grants(request, caller, transfer_id, external_id):
             transfer_id=transfer_id,
             expires_at=grant.expires_at,
             reference=grant.reference,
+            program=caller.program,
         )
         return rendering.rendered(201, _transfer(transfer))
 

@@ -12,6 +12,7 @@ from ..error_codes import ProviderErrorCode, SettlementErrorCode, SubOrderErrorC
 from ..invitations import InvitationError
 from ..listings import ListingError
 from ..memberships import ProviderAccessError
+from ..notification_targets import WebhookSettingError
 from ..onboarding import ApplicationError
 from ..stock import StockError
 from ..suspension import SuspensionError
@@ -47,4 +48,5 @@ TRANSLATED = {
     StockError: on_own_field,
     SuspensionError: on_own_field,
     UploadError: on_own_field,
+    WebhookSettingError: on_own_field,
 }

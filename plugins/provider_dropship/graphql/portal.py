@@ -8,10 +8,16 @@ from saleor.graphql.core.types import Upload
 
 from plugins.core import global_ids
 
-from .. import assets, invitations, listings, stock
+from .. import assets, invitations, listings, notification_targets, stock
 from ..domain import ProviderRole
 from .base import ProviderUserMutation, user_id
-from .types import ProviderAsset, ProviderListing, ProviderRoleEnum, ProviderStockChange
+from .types import (
+    Provider,
+    ProviderAsset,
+    ProviderListing,
+    ProviderRoleEnum,
+    ProviderStockChange,
+)
 
 
 def _asset_pks(ids):
@@ -153,3 +159,31 @@ class ProviderUserInvite(ProviderUserMutation):
             membership.provider_id, email, role, user_id(info)
         )
         return cls(email=issued.invitation.user.email)
+
+
+class MyProviderWebhookSet(ProviderUserMutation):
+    provider = graphene.Field(Provider)
+    webhook_secret = graphene.String(
+        description="The signing secret, only when this call made one."
+    )
+
+    owner_only = True
+
+    class Arguments:
+        url = graphene.String(
+            required=True, description="http(s) URL; empty: e-mails only."
+        )
+        rotate_secret = graphene.Boolean(description="Make a new signing secret.")
+
+    class Meta:
+        description = (
+            "Where your new sub-orders are announced by signed webhook (owners only)."
+        )
+
+    @classmethod
+    def perform_mutation(cls, _root, info, url, rotate_secret=False):
+        membership = cls.membership(info)
+        setting = notification_targets.set_provider_webhook(
+            membership.provider_id, url, rotate_secret
+        )
+        return cls(provider=setting.provider, webhook_secret=setting.new_secret)

@@ -147,6 +147,7 @@ class ProviderMutations(SubOrderMutations, SettlementMutations, graphene.ObjectT
     provider_warehouse_create = staff.ProviderWarehouseCreate.Field()
     provider_listing_decide = staff.ProviderListingDecide.Field()
     provider_listing_staff_update = staff.ProviderListingStaffUpdate.Field()
+    provider_webhook_set = staff.ProviderWebhookSet.Field()
     # Applicants and invitees
     provider_application_create = public.ProviderApplicationCreate.Field()
     provider_application_update = public.ProviderApplicationUpdate.Field()
@@ -159,3 +160,4 @@ class ProviderMutations(SubOrderMutations, SettlementMutations, graphene.ObjectT
     provider_asset_upload = portal.ProviderAssetUpload.Field()
     provider_stock_set = portal.ProviderStockSet.Field()
     provider_user_invite = portal.ProviderUserInvite.Field()
+    my_provider_webhook_set = portal.MyProviderWebhookSet.Field()

@@ -6,7 +6,14 @@ from saleor.graphql.core.scalars import Decimal
 
 from plugins.core import global_ids
 
-from .. import invitations, listings, onboarding, suspension, warehouses
+from .. import (
+    invitations,
+    listings,
+    notification_targets,
+    onboarding,
+    suspension,
+    warehouses,
+)
 from ..domain import ApplicationStatus, ListingStatus
 from ..models import Provider as ProviderModel
 from .base import ProviderStaffMutation, user_id
@@ -108,6 +115,32 @@ class ProviderReactivate(ProviderStaffMutation):
     def perform_mutation(cls, _root, _info, id):
         pk = global_ids.decode_int(id, "Provider", "id")
         return cls(provider=suspension.reactivate_provider(pk))
+
+
+class ProviderWebhookSet(ProviderStaffMutation):
+    provider = graphene.Field(Provider)
+    webhook_secret = graphene.String(
+        description=(
+            "The signing secret, only when this call made one (a first URL or "
+            "a rotation): keep it, it is not shown again."
+        )
+    )
+
+    class Arguments:
+        id = graphene.ID(required=True)
+        url = graphene.String(
+            required=True, description="http(s) URL; empty: e-mails only."
+        )
+        rotate_secret = graphene.Boolean(description="Make a new signing secret.")
+
+    class Meta:
+        description = "Where the provider's new sub-orders are announced (signed)."
+
+    @classmethod
+    def perform_mutation(cls, _root, _info, id, url, rotate_secret=False):
+        pk = global_ids.decode_int(id, "Provider", "id")
+        setting = notification_targets.set_provider_webhook(pk, url, rotate_secret)
+        return cls(provider=setting.provider, webhook_secret=setting.new_secret)
 
 
 class ProviderWarehouseInput(graphene.InputObjectType):

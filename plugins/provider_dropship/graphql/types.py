@@ -60,6 +60,7 @@ class Provider(CountableDjangoObjectType):
             "reviewed_at",
             "suspended_at",
             "suspension_reason",
+            "webhook_url",
         ]
 
     @staticmethod
