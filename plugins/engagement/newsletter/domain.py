@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Optional
 
+from plugins.core.errors import ServiceRefusal
+
 MAX_EMAIL_LENGTH = 254
 # One address, no display name; the part after @ has a dot and no spaces.
 _EMAIL = re.compile(
@@ -32,14 +34,8 @@ class SignUpSource(str, Enum):
     OTHER = "other"
 
 
-class NewsletterRefusal(ValueError):
+class NewsletterRefusal(ServiceRefusal, ValueError):
     """Bad input; nothing was changed. ``code`` is a NewsletterErrorCode value."""
-
-    def __init__(self, code: str, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 def normalize_email(raw: str) -> str:

@@ -13,6 +13,8 @@ from typing import Tuple
 from django.conf import settings
 from django.core import signing
 
+from plugins.core.errors import ServiceRefusal
+
 CONFIRM_SALT = "flash.engagement.newsletter.confirm"
 UNSUBSCRIBE_SALT = "flash.engagement.newsletter.unsubscribe"
 
@@ -20,14 +22,9 @@ CONFIRM_PATH = "/newsletter/confirm/"
 UNSUBSCRIBE_PATH = "/newsletter/unsubscribe/"
 
 
-class LinkRefused(ValueError):
+class LinkRefused(ServiceRefusal, ValueError):
     EXPIRED = "expired"
     INVALID = "invalid"
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def confirm_max_age() -> int:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Dict, List, Optional
 
+from plugins.core.errors import ServiceRefusal
+
 MAX_MESSAGE_LENGTH = 5000
 MAX_SUBJECT_LENGTH = 200
 RATINGS = range(1, 6)
@@ -34,15 +36,9 @@ class Author(str, Enum):
     HELPDESK = "helpdesk"
 
 
-class SupportRefusal(ValueError):
+class SupportRefusal(ServiceRefusal, ValueError):
     """Bad input or a move the lifecycle forbids; nothing was changed.
     ``code`` is a SupportErrorCode value, ``field`` the argument at fault."""
-
-    def __init__(self, code: str, message: str, field: Optional[str] = None):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 def check_rating(rating: int) -> int:
