@@ -62,13 +62,13 @@ pytestmark = pytest.mark.server
 CLIENTS = 64
 MEMBERS = [f"bank-{n}" for n in range(12)]
 BUYERS = len(MEMBERS)  # of the CLIENTS, one per member, buy in the storefront
-OPS_PER_CLIENT = 10
-PURCHASES_PER_BUYER = 3
+OPS_PER_CLIENT = 6
+PURCHASES_PER_BUYER = 2
 REFUNDS = 4  # the first orders placed: 2 refunded in full, 2 in part
 PARTIAL_REFUND = Decimal("10.00")
 QUOTA = 20_000  # the clients ask for ~3x this
-# A 25.00 checkout (20.00 + 5.00 shipping) costs 1,000 points: 36 purchases
-# ask for 36,000, more than the quota.
+# A 25.00 checkout (20.00 + 5.00 shipping) costs 1,000 points: 24 purchases
+# ask for 24,000, more than the quota.
 ORDER_POINTS = 1000
 MONEY_PER_POINT = Decimal("0.025")
 ORDER_REFUND = """
@@ -229,8 +229,10 @@ def _buyer(n, shop, member, token, send, staff, bank, refunds_left):
     or not yet: refusals expected), refunding while refunds are left."""
     rng = random.Random(2000 + n)
     try:
-        for _ in range(PURCHASES_PER_BUYER):
-            time.sleep(rng.uniform(0.3, 2.0))
+        for attempt in range(PURCHASES_PER_BUYER):
+            # the first try early (refused: few points yet), later ones after
+            # some grants
+            time.sleep(rng.uniform(0.3, 2.0) if attempt == 0 else rng.uniform(2, 6))
             try:
                 checkout = shop_steps.new_checkout(shop, token, send=send)
                 confirmed = shop_steps.ok(
@@ -301,7 +303,7 @@ def test_bank(bank_server, committed_db):
     tokens = [shop_steps.member_token(shop, member) for member in MEMBERS]
     bank = Bank()
     refunds_left = list(range(REFUNDS))
-    deadline = time.monotonic() + 150  # a bound, not the goal
+    deadline = time.monotonic() + 240  # against a hang, not the goal
 
     def killer():
         time.sleep(2.0)
@@ -418,7 +420,8 @@ def test_bank(bank_server, committed_db):
         else:  # the kill: whatever the ledger shows
             assert str(answer).startswith("unknown"), answer
         refunded[member] += confirmation.points_refunded
-    assert len(bank.refunds) == REFUNDS
+    told_orders = sum(1 for p in bank.purchases if p[3] == "order")
+    assert len(bank.refunds) == min(REFUNDS, told_orders)
 
     quota = services.quota_status(channel_id)
     assert quota.quota == QUOTA
