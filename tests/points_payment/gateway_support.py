@@ -110,7 +110,7 @@ def _provider() -> Provider:
     return provider
 
 
-def _site_settings() -> None:
+def ensure_site_settings() -> None:
     """A transactional test's flush leaves the Site without its settings."""
     from django.contrib.sites.models import Site
     from saleor.site.models import SiteSettings
@@ -126,7 +126,7 @@ def _site_settings() -> None:
 
 
 def make_shop(quota: int = 1_000_000, **program) -> Shop:
-    _site_settings()
+    ensure_site_settings()
     channel_id = make_program(quota=quota, **program)
     channel = Channel.objects.get(pk=channel_id)
     variant = make_variant(Decimal("20.00"))

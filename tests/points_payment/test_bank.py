@@ -94,6 +94,8 @@ def test_on_the_test_database():
 def bank_server(committed_db):
     from django.conf import settings
 
+    # An earlier module's flush may have left no Site: the server needs one.
+    shop_steps.ensure_site_settings()
     server = start_api_server(
         database_url_from_settings(settings.DATABASES["default"]),
         workers=2,
