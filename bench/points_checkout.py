@@ -34,6 +34,14 @@ def make_shop(buyers: int):
     return shop, tokens
 
 
+def fresh_tokens(shop, buyers: int) -> List[str]:
+    """The buyers signed in again (a member's JWT lasts minutes; a loaded
+    machine's batch can outlast it)."""
+    from tests.points_payment import gateway_support as shop_steps
+
+    return [shop_steps.member_token(shop, f"bench-buyer-{n}") for n in range(buyers)]
+
+
 def one_order(graphql_url: str, shop, token: str, gateway: str) -> None:
     from tests.points_payment import gateway_support as shop_steps
 
@@ -86,6 +94,7 @@ def measure(server, runs: int, buyers: int, orders_each: int) -> Dict:
     for run in range(runs):
         names = list(modes) if run % 2 == 0 else list(reversed(list(modes)))
         for name in names:
+            tokens = fresh_tokens(shop, buyers)
             figures = batch(server, shop, tokens, modes[name], orders_each)
             detail[name].append(figures)
             progress(f"checkout run {run + 1} {name}: {figures}")
