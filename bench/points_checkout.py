@@ -8,14 +8,13 @@ Steps per order, both modes: checkoutCreate -> checkoutShippingMethodUpdate
 token even without confirmation] -> checkoutPaymentCreate ->
 checkoutComplete. The shop comes from the points tests' helpers
 (tests/points_payment/gateway_support.py), the GraphQL documents from
-tests/storefront.py.
+tests/storefront.py; the steps too (``new_checkout`` and ``buy`` over HTTP).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-import uuid
 from typing import Dict, List
 
 from bench import harness
@@ -35,64 +34,22 @@ def make_shop(buyers: int):
     return shop, tokens
 
 
+def fresh_tokens(shop, buyers: int) -> List[str]:
+    """The buyers signed in again (a member's JWT lasts minutes; a loaded
+    machine's batch can outlast it)."""
+    from tests.points_payment import gateway_support as shop_steps
+
+    return [shop_steps.member_token(shop, f"bench-buyer-{n}") for n in range(buyers)]
+
+
 def one_order(graphql_url: str, shop, token: str, gateway: str) -> None:
     from tests.points_payment import gateway_support as shop_steps
-    from tests.storefront import (
-        ADDRESS,
-        CHECKOUT_CREATE,
-        COMPLETE,
-        PAYMENT_CREATE,
-        SHIPPING_UPDATE,
-    )
-    from tests.support import post_graphql
 
-    def call(query, variables, field, errors_key):
-        answer = post_graphql(graphql_url, query, variables, token, timeout=60)
-        return shop_steps.ok(answer, field, errors_key)
-
-    checkout = call(
-        CHECKOUT_CREATE,
-        {
-            "input": {
-                "email": f"b-{uuid.uuid4().hex[:8]}@example.com",
-                "lines": [{"variantId": shop.variant_id, "quantity": 1}],
-                "shippingAddress": ADDRESS,
-                "billingAddress": ADDRESS,
-            }
-        },
-        "checkoutCreate",
-        "checkoutErrors",
-    )["checkout"]
-    method = checkout["availableShippingMethods"][0]["id"]
-    total = call(
-        SHIPPING_UPDATE,
-        {"checkoutId": checkout["id"], "shippingMethodId": method},
-        "checkoutShippingMethodUpdate",
-        "checkoutErrors",
-    )["checkout"]["totalPrice"]["gross"]["amount"]
-    if gateway == POINTS:
-        payment_token = call(
-            shop_steps.CONFIRM,
-            {"checkoutId": checkout["id"]},
-            "pointsPaymentConfirm",
-            "pointsPaymentErrors",
-        )["token"]
-    else:
-        payment_token = "charged"
-    call(
-        PAYMENT_CREATE,
-        {
-            "checkoutId": checkout["id"],
-            "input": {"gateway": gateway, "token": payment_token, "amount": total},
-        },
-        "checkoutPaymentCreate",
-        "paymentErrors",
-    )
-    order = call(
-        COMPLETE, {"checkoutId": checkout["id"]}, "checkoutComplete", "checkoutErrors"
-    )["order"]
-    if not order:
-        raise RuntimeError("checkoutComplete returned no order")
+    send = shop_steps.over_http(graphql_url)
+    checkout = shop_steps.new_checkout(shop, token, send=send)
+    completed = shop_steps.buy(checkout, token, send, gateway)
+    if not completed["order"]:
+        raise RuntimeError(f"checkoutComplete returned no order: {completed}")
 
 
 def batch(server, shop, tokens: List[str], gateway: str, orders_each: int) -> Dict:
@@ -137,6 +94,7 @@ def measure(server, runs: int, buyers: int, orders_each: int) -> Dict:
     for run in range(runs):
         names = list(modes) if run % 2 == 0 else list(reversed(list(modes)))
         for name in names:
+            tokens = fresh_tokens(shop, buyers)
             figures = batch(server, shop, tokens, modes[name], orders_each)
             detail[name].append(figures)
             progress(f"checkout run {run + 1} {name}: {figures}")

@@ -19,6 +19,8 @@ settings, DEBUG off, the harness's command line):
 
     DEBUG=False .venv/bin/python bench/points_redeem.py [--duration 8]
         [--runs 2] [--connections 32] [--workers 2]
+    DEBUG=False .venv/bin/python bench/points_redeem.py --checkout-only \
+        [--runs 3] [--checkout-orders 8] [--checkout-buyers 4]   # part (3) alone
 
 Every target is driven by the harness's Python generator (one thread per
 connection) so the four compare like with like: wrk cannot sign each
@@ -52,6 +54,7 @@ from plugins.points_payment.request_signing import signed_headers  # noqa: E402
 from saleor_flash import devenv  # noqa: E402
 
 NAME = "points_redeem"
+CHECKOUT_NAME = "points_checkout"  # --checkout-only
 KIND = "flash_points"
 harness.SERVER_KINDS[KIND] = ("saleor_flash.wsgi:application", "bench.points_settings")
 PREFIX = "/points/v1"
@@ -319,6 +322,12 @@ def main(argv: List[str]) -> int:
         help="orders per buyer per run and mode in part (3); 0 skips it",
     )
     parser.add_argument("--checkout-buyers", type=int, default=4)
+    parser.add_argument(
+        "--checkout-only",
+        action="store_true",
+        help="run part (3) only; the result goes to bench/results/"
+        "points_checkout.json (points_redeem.json is left as it is)",
+    )
     args = parser.parse_args(argv)
     harness.interrupt_on_sigterm()
     started = time.time()
@@ -349,51 +358,76 @@ def main(argv: List[str]) -> int:
         import django
 
         django.setup()
-        channel_id, slug, secret = setup_ledger()
-        signer = Signer(slug, secret)
-        server = harness.start_server(KIND, args.workers, database_url, redis_url)
-        result["config"]["server_argv"] = harness.server_argv(KIND, 0, args.workers)
-        replays = replay_targets(server.base_url, signer, args.replay_keys)
-        measured = measure(args, server, signer, replays)
-        if args.checkout_orders:
-            from bench import points_checkout
+        if args.checkout_only:
+            server = harness.start_server(KIND, args.workers, database_url, redis_url)
+            result["config"]["server_argv"] = harness.server_argv(KIND, 0, args.workers)
+            result.update(checkout_only(args, server))
+        else:
+            channel_id, slug, secret = setup_ledger()
+            signer = Signer(slug, secret)
+            server = harness.start_server(KIND, args.workers, database_url, redis_url)
+            result["config"]["server_argv"] = harness.server_argv(KIND, 0, args.workers)
+            replays = replay_targets(server.base_url, signer, args.replay_keys)
+            measured = measure(args, server, signer, replays)
+            if args.checkout_orders:
+                from bench import points_checkout
 
-            measured["checkout"] = points_checkout.measure(
-                server, args.runs, args.checkout_buyers, args.checkout_orders
+                measured["checkout"] = points_checkout.measure(
+                    server, args.runs, args.checkout_buyers, args.checkout_orders
+                )
+            server.stop()
+            server = None
+            result.update(measured)
+            check = overspend_check(channel_id, measured["created_201"]["grant"])
+            result["overspend_check"] = check
+            effects_ok = check["grant_transfers"] == (
+                check["grants_answered_201"] + args.replay_keys
             )
-        server.stop()
-        server = None
-        result.update(measured)
-        check = overspend_check(channel_id, measured["created_201"]["grant"])
-        result["overspend_check"] = check
-        effects_ok = check["grant_transfers"] == (
-            check["grants_answered_201"] + args.replay_keys
-        )
-        check["one_effect_per_key"] = effects_ok
-        clean = not check["audit_problem_count"] and not check["negative_balances"]
-        result["overspend"] = 0 if clean else "VIOLATED (see overspend_check)"
-        result["goals_met"] = {
-            "grant_vs_bare_rps": (result["ratios"]["grant_vs_bare_rps"] or 0) >= 0.8,
-            "replay_p99_vs_graphql_floor_p99": (
-                result["ratios"]["replay_p99_vs_graphql_floor_p99"] or 99
-            )
-            <= 1.2,
-            "overspend": clean and effects_ok,
-        }
-        checkout = result["checkout"]
-        if isinstance(checkout, dict):
-            ratio = checkout["ratio_points_vs_dummy_server_ms_per_order"]
-            result["ratios"]["checkout_points_vs_dummy_server_ms_per_order"] = ratio
-            result["goals_met"]["checkout_points_vs_dummy_server_time"] = (
-                ratio is not None and ratio <= 1.15
-            )
+            check["one_effect_per_key"] = effects_ok
+            clean = not check["audit_problem_count"] and not check["negative_balances"]
+            result["overspend"] = 0 if clean else "VIOLATED (see overspend_check)"
+            result["goals_met"] = {
+                "grant_vs_bare_rps": (result["ratios"]["grant_vs_bare_rps"] or 0)
+                >= 0.8,
+                "replay_p99_vs_graphql_floor_p99": (
+                    result["ratios"]["replay_p99_vs_graphql_floor_p99"] or 99
+                )
+                <= 1.2,
+                "overspend": clean and effects_ok,
+            }
+            checkout = result["checkout"]
+            if isinstance(checkout, dict):
+                ratio = checkout["ratio_points_vs_dummy_server_ms_per_order"]
+                result["ratios"]["checkout_points_vs_dummy_server_ms_per_order"] = ratio
+                result["goals_met"]["checkout_points_vs_dummy_server_time"] = (
+                    ratio is not None and ratio <= 1.15
+                )
     finally:
         if server is not None:
             server.stop()
         services.stop_all()
     result["elapsed_s"] = round(time.time() - started, 1)
-    harness.write_result(NAME, result)
+    harness.write_result(CHECKOUT_NAME if args.checkout_only else NAME, result)
     return 0
+
+
+def checkout_only(args, server) -> Dict:
+    """Part (3) alone (``--checkout-only``)."""
+    from bench import points_checkout
+
+    checkout = points_checkout.measure(
+        server, args.runs, args.checkout_buyers, args.checkout_orders or 8
+    )
+    ratio = checkout["ratio_points_vs_dummy_server_ms_per_order"]
+    return {
+        "benchmark": CHECKOUT_NAME,
+        "goals": {"checkout_points_vs_dummy_server_time": "<= 1.15"},
+        "checkout": checkout,
+        "ratios": {"checkout_points_vs_dummy_server_ms_per_order": ratio},
+        "goals_met": {
+            "checkout_points_vs_dummy_server_time": ratio is not None and ratio <= 1.15
+        },
+    }
 
 
 if __name__ == "__main__":

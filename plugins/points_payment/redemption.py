@@ -3,7 +3,7 @@ timeout), then posted (all or part; the rest released) or voided."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -25,7 +25,7 @@ from .domain import (
     TransferState,
     hold_deadline,
 )
-from .models import PointsProgram, PointsTransfer, SettlementPeriod
+from .models import PointsAccount, PointsProgram, PointsTransfer, SettlementPeriod
 from .periods import recheck_open, spendable_period
 from .programs import account, lock_by_keys, require_program
 from .records import TransferView
@@ -70,6 +70,51 @@ def hold(
     channel's hold account). Checks the period, the member's balance and
     cap, and the channel's quota. Times out after ``timeout_seconds``
     (default: the program's) and never after the period's end."""
+    return _hold(
+        channel_id,
+        external_id,
+        points,
+        transfer_id=transfer_id,
+        reference=reference,
+        timeout_seconds=timeout_seconds,
+    )[0]
+
+
+def hold_and_post(
+    channel_id: int,
+    external_id: str,
+    points: int,
+    *,
+    transfer_id: str,
+    post_transfer_id: str,
+    reference: str,
+) -> Tuple[TransferView, TransferView]:
+    """``hold`` then ``post_hold`` of all of it, in one transaction with one
+    read of the program and one lock of the accounts (a checkout paid and
+    captured at once). A retry replays both; ``(hold, post)``."""
+    held, posted = _hold(
+        channel_id,
+        external_id,
+        points,
+        transfer_id=transfer_id,
+        reference=reference,
+        post_transfer_id=post_transfer_id,
+    )
+    if posted is None:  # the hold was a replay: so is the post, or it is new
+        posted = post_hold(channel_id, held.id, transfer_id=post_transfer_id)
+    return held, posted
+
+
+def _hold(
+    channel_id: int,
+    external_id: str,
+    points: int,
+    *,
+    transfer_id: str,
+    reference: str,
+    timeout_seconds: Optional[int] = None,
+    post_transfer_id: Optional[str] = None,
+) -> Tuple[TransferView, Optional[TransferView]]:
     check_member(external_id)
     check_points(points)
     check_reference(reference)
@@ -85,19 +130,24 @@ def hold(
         "reference": reference,
         "timeout_seconds": timeout_seconds,
     }
+    if post_transfer_id is not None:
+        ledger.check_transfer_id(post_transfer_id)
+    # Posting at once also locks the redeemed account (with the others).
+    posting = [(AccountKind.REDEEMED, None, "")] if post_transfer_id else []
     with transaction.atomic():
         program = require_program(channel_id)
         ledger.lock_transfer_id(channel_id, transfer_id)
         first = ledger.replay(channel_id, transfer_id, params)
         if first is not None:
-            return first
+            return first, None
         now = timezone.now()
         period = spendable_period(channel_id, now)
         if program.mode == ProgramMode.PASS_THROUGH.value:
             claim = pass_through.locked_claim(channel_id, external_id)
-            source, hold_account = lock_by_keys(
+            source, hold_account, *redeemed = lock_by_keys(
                 channel_id,
-                [(AccountKind.QUOTA, period, ""), (AccountKind.HOLD, None, "")],
+                [(AccountKind.QUOTA, period, ""), (AccountKind.HOLD, None, "")]
+                + posting,
             )
             recheck_open(period)
             release_timed_out(channel_id, source, hold_account, now, member=external_id)
@@ -105,13 +155,14 @@ def hold(
         else:
             # Not the quota: grants bound what allowances can spend, so holds
             # and grants of one channel need not wait for each other.
-            source, hold_account, expired = lock_by_keys(
+            source, hold_account, expired, *redeemed = lock_by_keys(
                 channel_id,
                 [
                     (AccountKind.ALLOWANCE, period, external_id),
                     (AccountKind.HOLD, None, ""),
                     (AccountKind.EXPIRED, None, ""),
-                ],
+                ]
+                + posting,
                 create=False,
             )
             if source is None:
@@ -151,7 +202,23 @@ def hold(
             now,
             params,
         )
-        return ledger.view(row)
+        if post_transfer_id is None:
+            return ledger.view(row), None
+        ledger.lock_transfer_id(channel_id, post_transfer_id)
+        post_params = {"op": "post", "hold_id": transfer_id, "points": None}
+        # A new hold has no post yet: a post_transfer_id used before fails on
+        # the transfer id's unique key (all rolled back).
+        rows = ledger.apply(
+            channel_id,
+            post_transfer_id,
+            _post_legs(row, source, hold_account, redeemed[0], points),
+            now,
+            post_params,
+        )
+        rows[0].pending = row
+        posted = ledger.view(rows[0])
+        _emit_redeemed(program, posted, row, points, transfer_id)
+        return ledger.view(row), posted
 
 
 def _find_hold(channel_id: int, hold_id: str) -> PointsTransfer:
@@ -190,8 +257,13 @@ def _resolve(
         now = timezone.now()
         pending = _find_hold(channel_id, hold_id)
         redeemed = account(channel_id, AccountKind.REDEEMED)
+        # By id: the hold's accounts are read once, locked.
         locked = ledger.lock_accounts(
-            [pending.debit_account, pending.credit_account, redeemed]
+            [
+                PointsAccount(pk=pending.debit_account_id),
+                PointsAccount(pk=pending.credit_account_id),
+                redeemed,
+            ]
         )
         pending.refresh_from_db(fields=["state"])
         if pending.state != TransferState.PENDING.value:
@@ -223,43 +295,55 @@ def _resolve(
                 raise errors.InvalidPoints(
                     f"The hold is for {pending.points} points; {amount} asked."
                 )
-            legs = [
-                ledger.Leg(
-                    TransferCode.POST,
-                    TransferKind.POST_PENDING,
-                    debit,
-                    hold_account,
-                    amount,
-                    **common,
-                ),
-                ledger.Leg(
-                    TransferCode.POST,
-                    TransferKind.SINGLE,
-                    hold_account,
-                    locked[redeemed.pk],
-                    amount,
-                    pending.period,
-                    member=pending.member,
-                    reference=pending.reference,
-                ),
-            ]
+            legs = _post_legs(pending, debit, hold_account, locked[redeemed.pk], amount)
         rows = ledger.apply(channel_id, transfer_id, legs, now, params)
         rows[0].pending = pending
         result = ledger.view(rows[0])
         if post:
-            webhooks.emit(
-                program,
-                webhooks.REDEEMED,
-                {
-                    "transfer": result.as_api(),
-                    "member": pending.member,
-                    "points": amount,
-                    "held": pending.points,
-                    "hold_id": hold_id,
-                    "period_id": pending.period_id,
-                },
-            )
+            _emit_redeemed(program, result, pending, amount, hold_id)
         return result
+
+
+def _post_legs(pending, debit, hold_account, redeemed, amount: int):
+    """Post ``amount`` of the pending hold to redeemed (the rest released)."""
+    return [
+        ledger.Leg(
+            TransferCode.POST,
+            TransferKind.POST_PENDING,
+            debit,
+            hold_account,
+            amount,
+            period=pending.period,
+            member=pending.member,
+            reference=pending.reference,
+            pending=pending,
+        ),
+        ledger.Leg(
+            TransferCode.POST,
+            TransferKind.SINGLE,
+            hold_account,
+            redeemed,
+            amount,
+            pending.period,
+            member=pending.member,
+            reference=pending.reference,
+        ),
+    ]
+
+
+def _emit_redeemed(program, posted: TransferView, pending, amount, hold_id) -> None:
+    webhooks.emit(
+        program,
+        webhooks.REDEEMED,
+        {
+            "transfer": posted.as_api(),
+            "member": pending.member,
+            "points": amount,
+            "held": pending.points,
+            "hold_id": hold_id,
+            "period_id": pending.period_id,
+        },
+    )
 
 
 def post_hold(

@@ -31,7 +31,7 @@ from .records import (
     StatementLine,
     TransferView,
 )
-from .redemption import hold, post_hold, void_hold
+from .redemption import hold, hold_and_post, post_hold, void_hold
 from .refunds import refund
 from .statements import close_period, statement
 from .sweeps import audit, expire_lapsed_grants, release_timed_out_holds
@@ -45,6 +45,7 @@ __all__ = [
     "grant",
     "revoke",
     "hold",
+    "hold_and_post",
     "post_hold",
     "void_hold",
     "refund",

@@ -1,7 +1,8 @@
 """A channel shop for the points gateway tests: a program, a pooled
 product, a shipping method, members with points; and the storefront steps
-in-process (checkoutCreate → shipping → pointsPayment* → checkoutPaymentCreate
-→ checkoutComplete)."""
+(checkoutCreate → shipping → pointsPayment* → checkoutPaymentCreate →
+checkoutComplete), in-process by default or over HTTP with
+``send=over_http(url)`` (the bank test and bench/points_checkout.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Optional
+from typing import Callable, Optional
 
 import graphene
 from django.conf import settings
@@ -31,10 +32,12 @@ from tests.storefront import (
     SHIPPING_UPDATE,
 )
 from tests.support import gql_in_process as gql
+from tests.support import post_graphql
 
 from .ledger_support import make_program
 
 GATEWAY = "flash.payments.points"
+DUMMY = "mirumee.payments.dummy"
 
 CODE_REQUEST = """
 mutation($checkoutId: ID!) {
@@ -60,6 +63,18 @@ mutation($password: String!, $current: String) {
 GATEWAYS = """
 query($token: UUID!) { checkout(token: $token) { availablePaymentGateways { id } } }
 """
+
+
+Send = Callable[..., dict]  # (query, variables=None, token=None) -> JSON body
+
+
+def over_http(graphql_url: str, timeout: float = 60) -> Send:
+    """A ``gql`` that POSTs to a running server's /graphql/."""
+
+    def send(query, variables=None, token=None):
+        return post_graphql(graphql_url, query, variables, token, timeout=timeout)
+
+    return send
 
 
 @dataclass
@@ -95,7 +110,7 @@ def _provider() -> Provider:
     return provider
 
 
-def _site_settings() -> None:
+def ensure_site_settings() -> None:
     """A transactional test's flush leaves the Site without its settings."""
     from django.contrib.sites.models import Site
     from saleor.site.models import SiteSettings
@@ -111,7 +126,7 @@ def _site_settings() -> None:
 
 
 def make_shop(quota: int = 1_000_000, **program) -> Shop:
-    _site_settings()
+    ensure_site_settings()
     channel_id = make_program(quota=quota, **program)
     channel = Channel.objects.get(pk=channel_id)
     variant = make_variant(Decimal("20.00"))
@@ -156,10 +171,13 @@ def errors_of(response, field, errors_key="pointsPaymentErrors"):
     return response["data"][field][errors_key]
 
 
-def new_checkout(shop: Shop, token: str, quantity: int = 1) -> dict:
+def new_checkout(
+    shop: Shop, token: str, quantity: int = 1, send: Optional[Send] = None
+) -> dict:
     """A member's checkout with a shipping method; its id, token and total."""
+    send = send or gql
     checkout = ok(
-        gql(
+        send(
             CHECKOUT_CREATE,
             {
                 "input": {
@@ -176,7 +194,7 @@ def new_checkout(shop: Shop, token: str, quantity: int = 1) -> dict:
     )["checkout"]
     method = checkout["availableShippingMethods"][0]["id"]
     total = ok(
-        gql(
+        send(
             SHIPPING_UPDATE,
             {"checkoutId": checkout["id"], "shippingMethodId": method},
             token,
@@ -199,18 +217,27 @@ def last_code(shop: Shop) -> str:
     raise AssertionError("no code sent")
 
 
-def confirm(checkout: dict, token: str, **secret) -> dict:
-    return gql(CONFIRM, {"checkoutId": checkout["id"], **secret}, token)
+def confirm(checkout: dict, token: str, send: Optional[Send] = None, **secret):
+    return (send or gql)(CONFIRM, {"checkoutId": checkout["id"], **secret}, token)
 
 
-def pay_and_complete(checkout: dict, token: str, payment_token: str) -> dict:
-    ok(
-        gql(
+def pay_and_complete(
+    checkout: dict,
+    token: str,
+    payment_token: str,
+    send: Optional[Send] = None,
+    gateway: str = GATEWAY,
+) -> dict:
+    """checkoutPaymentCreate for the total (its payment kept in
+    ``checkout["payment"]``), then checkoutComplete's payload."""
+    send = send or gql
+    checkout["payment"] = ok(
+        send(
             PAYMENT_CREATE,
             {
                 "checkoutId": checkout["id"],
                 "input": {
-                    "gateway": GATEWAY,
+                    "gateway": gateway,
                     "token": payment_token,
                     "amount": checkout["total"],
                 },
@@ -219,10 +246,32 @@ def pay_and_complete(checkout: dict, token: str, payment_token: str) -> dict:
         ),
         "checkoutPaymentCreate",
         "paymentErrors",
-    )
-    return gql(COMPLETE, {"checkoutId": checkout["id"]}, token)["data"][
-        "checkoutComplete"
-    ]
+    )["payment"]
+    answer = send(COMPLETE, {"checkoutId": checkout["id"]}, token)
+    assert "errors" not in answer, answer
+    return answer["data"]["checkoutComplete"]
+
+
+def buy(
+    checkout: dict, token: str, send: Optional[Send] = None, gateway: str = GATEWAY
+) -> dict:
+    """Pay ``checkout`` with ``gateway`` and complete it (points: confirmed
+    first, for channels with confirmation ``none``); checkoutComplete's
+    payload, with the confirmed points under ``points``."""
+    send = send or gql
+    points = None
+    if gateway == GATEWAY:
+        confirmed = ok(
+            confirm(checkout, token, send),
+            "pointsPaymentConfirm",
+            "pointsPaymentErrors",
+        )
+        payment_token, points = confirmed["token"], confirmed["points"]
+    else:
+        payment_token = "charged"
+    completed = pay_and_complete(checkout, token, payment_token, send, gateway)
+    completed["points"] = points
+    return completed
 
 
 def available(shop: Shop, external_id: str) -> int:

@@ -11,8 +11,9 @@ builds the config and delegates.
 - ``refund`` gives points back: always when the buyer did not ask for it
   (``plugins.core.payments.involuntary_refund``), otherwise per the
   channel's policy (``refuse`` answers with an error);
-- ``process_payment`` (what ``checkoutComplete`` calls): authorise, then
-  capture at once when the gateway's "Automatic payment capture" is on.
+- ``process_payment`` (what ``checkoutComplete`` calls): authorise, and
+  when the gateway's "Automatic payment capture" is on, capture too, in the
+  same ledger transaction.
 
 The transaction id Saleor records for every step is the hold's transfer id:
 Saleor hands it back as the token of capture, void and refund.
@@ -20,7 +21,6 @@ Saleor hands it back as the token of capture, void and refund.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Callable
 
 from saleor.payment import TransactionKind
@@ -118,13 +118,15 @@ def refund(payment_information: PaymentData, config: GatewayConfig) -> GatewayRe
 def process_payment(
     payment_information: PaymentData, config: GatewayConfig
 ) -> GatewayResponse:
-    """Authorise (hold), then capture (post) when auto-capture is on."""
-    authorized = authorize(payment_information, config)
-    if not authorized.is_success or not config.auto_capture:
-        return authorized
-    held = replace(payment_information, token=authorized.transaction_id)
-    captured = capture(held, config)
-    if not captured.is_success:
-        # Nothing may stay held for a payment Saleor records as failed.
-        void(held, config)
-    return captured
+    """Authorise (hold), then capture (post) when auto-capture is on: with
+    auto-capture both in one ledger transaction (a refused capture leaves
+    nothing held), recorded by Saleor as the capture."""
+    if not config.auto_capture:
+        return authorize(payment_information, config)
+    return _respond(
+        TransactionKind.CAPTURE,
+        payment_information,
+        lambda: redemptions.hold_and_capture(
+            payment_information.token, payment_information.amount
+        ),
+    )

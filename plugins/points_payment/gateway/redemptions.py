@@ -14,7 +14,6 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Optional
 
 from django.db import transaction
-from saleor.checkout.models import Checkout
 from saleor.payment.models import Payment
 
 from .. import services as ledger
@@ -44,20 +43,17 @@ def _transfer_id(confirmation: PaymentConfirmation, step: str) -> str:
 
 def _checkout_of_payment_token(token: str):
     """``(checkout token, checkout user id)`` of the payment carrying ``token``
-    (None when no single checkout payment of ours carries it)."""
-    checkouts = set(
+    (None when no single checkout payment of ours carries it); one query."""
+    rows = set(
         Payment.objects.filter(token=token, gateway=GATEWAY_ID).values_list(
-            "checkout_id", flat=True
+            "checkout_id", "checkout__user_id"
         )
     )
-    if len(checkouts) != 1 or None in checkouts:
+    if len(rows) != 1:
         return None, None
-    (checkout_token,) = checkouts
-    user_id = (
-        Checkout.objects.filter(token=checkout_token)
-        .values_list("user_id", flat=True)
-        .first()
-    )
+    ((checkout_token, user_id),) = rows
+    if checkout_token is None:
+        return None, None
     return checkout_token, user_id
 
 
@@ -65,28 +61,34 @@ def _refusal(error: PointsError) -> GatewayRefusal:
     return GatewayRefusal(getattr(error, "message", None) or str(error))
 
 
+def _consume(token: Optional[str], amount: Decimal) -> PaymentConfirmation:
+    """Lock and use up the token (inside the caller's transaction)."""
+    checkout_token, user_id = _checkout_of_payment_token(token or "")
+    return tokens.consume(
+        token,
+        amount=amount,
+        checkout_token=checkout_token,
+        checkout_user_id=user_id,
+    )
+
+
+def _reference(confirmation: PaymentConfirmation) -> str:
+    return f"checkout {confirmation.checkout_token}"
+
+
 def hold(token: Optional[str], amount: Decimal) -> Moved:
     """Authorise: consume the confirmation token and hold its points (a
-    pending transfer that times out after the program's hold timeout)."""
-    checkout_token, user_id = _checkout_of_payment_token(token or "")
+    pending transfer that times out after the program's hold timeout; the
+    ledger refuses a disabled program)."""
     try:
         with transaction.atomic():
-            confirmation = tokens.consume(
-                token,
-                amount=amount,
-                checkout_token=checkout_token,
-                checkout_user_id=user_id,
-            )
-            program = ledger.program_for_channel(confirmation.channel_id)
-            if program is None or not program.enabled:
-                raise GatewayRefusal("This channel does not take points.")
+            confirmation = _consume(token, amount)
             held = ledger.hold(
                 confirmation.channel_id,
                 confirmation.external_id,
                 confirmation.points,
                 transfer_id=_transfer_id(confirmation, "hold"),
-                reference=f"checkout {confirmation.checkout_token}",
-                timeout_seconds=program.hold_timeout_seconds,
+                reference=_reference(confirmation),
             )
             confirmation.hold_id = held.id
             confirmation.save(update_fields=["hold_id"])
@@ -95,6 +97,35 @@ def hold(token: Optional[str], amount: Decimal) -> Moved:
     except PointsError as error:
         raise _refusal(error) from error
     return Moved(held.id, confirmation.points)
+
+
+def hold_and_capture(token: Optional[str], amount: Decimal) -> Moved:
+    """Authorise and capture at once (``process_payment`` with auto-capture):
+    the token consumed, its points held and posted in one transaction (one
+    read of the program, one lock of the accounts), the confirmation saved
+    once. Refused as a whole: nothing held, the token still usable."""
+    try:
+        with transaction.atomic():
+            confirmation = _consume(token, amount)
+            held, posted = ledger.hold_and_post(
+                confirmation.channel_id,
+                confirmation.external_id,
+                confirmation.points,
+                transfer_id=_transfer_id(confirmation, "hold"),
+                post_transfer_id=_transfer_id(confirmation, "post"),
+                reference=_reference(confirmation),
+            )
+            confirmation.hold_id = held.id
+            confirmation.redemption_id = posted.id
+            confirmation.points_captured = posted.points
+            confirmation.save(
+                update_fields=["hold_id", "redemption_id", "points_captured"]
+            )
+    except tokens.TokenRefused as error:
+        raise GatewayRefusal(str(error)) from error
+    except PointsError as error:
+        raise _refusal(error) from error
+    return Moved(held.id, posted.points)
 
 
 def _locked_confirmation(hold_id: Optional[str]) -> PaymentConfirmation:
