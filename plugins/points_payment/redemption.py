@@ -99,7 +99,7 @@ def hold(
                 channel_id,
                 [(AccountKind.QUOTA, period, ""), (AccountKind.HOLD, None, "")],
             )
-            recheck_open(period)
+            recheck_open(period, program.mode)
             release_timed_out(channel_id, source, hold_account, now, member=external_id)
             available = pass_through.available(claim)
         else:
@@ -116,7 +116,7 @@ def hold(
             )
             if source is None:
                 raise errors.MemberNotFound()
-            recheck_open(period)
+            recheck_open(period, program.mode)
             release_timed_out(channel_id, source, hold_account, now)
             expire_lapsed(program, source, expired, now)
             available = source.available
