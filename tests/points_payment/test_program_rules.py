@@ -112,9 +112,8 @@ def test_rules_across_settings():
     assert [v.code for v in locked] == [ProgramErrorCode.MODE_LOCKED]
     assert program_violations(base, True, False, False) == []
     webhook_codes = {**base, "confirmation": "one_time_code", "code_sender": "webhook"}
-    assert [v.field for v in program_violations(webhook_codes, False, False, False)] == [
-        "webhook_url"
-    ]
+    by_webhook = program_violations(webhook_codes, False, False, False)
+    assert [v.field for v in by_webhook] == ["webhook_url"]
     rotate = program_violations({**base, "webhook_url": ""}, False, False, True)
     assert [(v.field, v.code.value) for v in rotate] == [
         ("rotate_webhook_secret", "webhook_url_required")
