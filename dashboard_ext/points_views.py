@@ -96,7 +96,10 @@ def _submitted_settings(post) -> Dict[str, Any]:
 def _moment(text: str):
     """Console times are UTC; a bad one goes to the service as it is (typed
     refusal)."""
-    moment = parse_datetime((text or "").strip().replace(" ", "T", 1))
+    try:
+        moment = parse_datetime((text or "").strip().replace(" ", "T", 1))
+    except ValueError:  # well formed but not a date (month 13)
+        return text
     if moment is not None and moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt_timezone.utc)
     return moment if moment is not None else text

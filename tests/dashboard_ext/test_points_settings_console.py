@@ -142,7 +142,7 @@ def test_refusals_show_with_400_and_change_nothing():
 
     bad_period = client.post(
         f"{BASE}/{channel.slug}/periods/open/",
-        {"starts_at": "tomorrow", "ends_at": "2020-01-01 00:00", "quota": "-1"},
+        {"starts_at": "tomorrow", "ends_at": "2020-13-01 00:00", "quota": "-1"},
     )
     assert bad_period.status_code == 400
     assert "quota is a whole number" in bad_period.content.decode()
