@@ -71,8 +71,9 @@ def _period_in_use(channel_id: int) -> bool:
 
     Takes the period's quota account and the channel's hold account (every
     grant, revocation and hold locks one of them), so a transfer under way
-    commits first and is seen; one that locks later re-reads the mode
-    (``periods.recheck_open``) and is refused."""
+    commits first and is seen; a hold or revocation that locks later
+    re-reads the mode (``periods.recheck_open``) and is refused. A grant
+    (``ledger.post_single``) does not re-read it (docs/points.md)."""
     period = SettlementPeriod.objects.filter(
         channel_id=channel_id, state=PeriodState.OPEN.value
     ).first()

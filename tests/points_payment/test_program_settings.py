@@ -133,7 +133,7 @@ def test_mode_is_locked_once_the_open_period_moved_points():
 
 
 def test_a_spender_that_read_the_old_mode_is_refused_after_the_switch():
-    """The grant re-reads the mode after its locks (periods.recheck_open)."""
+    """A hold re-reads the mode after its locks (periods.recheck_open)."""
     from plugins.points_payment import errors, periods
 
     channel = new_channel()
