@@ -1,11 +1,11 @@
 """Console screens for points: per channel the current period's quota,
-granted, held, redeemed and remaining; member search and history; period
-close with its statement (CSV); the channel's webhook deliveries (re-sent
-through the outbox page); the channel API secret's rotation. Staff turn
-points on for a channel ("Enable points"), change its program's settings
-and open a period with its quota (``program_settings``, the same service
-as ``pointsProgramSet`` / ``pointsPeriodOpen``); a refusal shows on the page
-with status 400 and changes nothing.
+granted, held, redeemed, remaining and what expires when; member search and
+history; period close with its statement (CSV); the channel's webhook
+deliveries (re-sent through the outbox page); the channel API secret's
+rotation. Staff turn points on for a channel ("Enable points"), change its
+program's settings and open a period with its quota (``program_settings``,
+the same service as ``pointsProgramSet`` / ``pointsPeriodOpen``); a refusal
+shows on the page with status 400 and changes nothing.
 
 Permission: ``points_payment.manage_points`` (``PointsPermissions.MANAGE_POINTS``)
 on every page and action. Thin: the ledger's services do the work.
@@ -106,8 +106,17 @@ def _moment(text: str):
 
 
 def _list_page(request, error: str = "", status: int = 200):
+    # The same figures as the staff GraphQL query ``pointsOverview``.
+    overviews = {view.channel: view for view in services.channel_overviews()}
     programs = PointsProgram.objects.select_related("channel").order_by("channel__name")
-    rows = [(program, _quota(program.channel_id)) for program in programs]
+    rows = [
+        (
+            program,
+            overviews[program.channel.slug].quota,
+            overviews[program.channel.slug].expiring,
+        )
+        for program in programs
+    ]
     return render(
         request,
         "dashboard_ext/points/list.html",

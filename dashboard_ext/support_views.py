@@ -1,6 +1,7 @@
 """Console pages for customer service: the inbox (new / open / waiting /
-resolved), a request's thread with the reply form and its order one click
-away, buyers' feedback, and the contact options per channel.
+resolved), a request's thread with the reply form and its order (and the
+shipment of it the buyer named: provider, status, tracking) one click away,
+buyers' feedback, and the contact options per channel.
 
 Permission: ``engagement.manage_support`` (MANAGE_SUPPORT), like the staff
 support mutations; on every page and POST. Thin: forms translate input,
@@ -61,13 +62,21 @@ def inbox(request):
     category = request.GET.get("category", "")
     if category not in [c.value for c in SupportCategory]:
         category = ""
-    rows = requests.inbox(None if status == "all" else status, category or None)
+    rows = requests.shipments_of(
+        requests.inbox(None if status == "all" else status, category or None)[
+            :PAGE_SIZE
+        ]
+    )
+    for item in rows:
+        item.order_url = (
+            requests.order_admin_url(item.order_id) if item.order_id else ""
+        )
     return render(
         request,
         "dashboard_ext/support/inbox.html",
         _context(
             request,
-            rows=rows[:PAGE_SIZE],
+            rows=rows,
             counts=requests.inbox_counts(),
             status=status,
             statuses=STATUSES + ["all"],
@@ -83,6 +92,7 @@ def _detail(request, request_id, form=None, error=None, status=200):
         found = requests.request_with_thread(request_id)
     except SupportRefusal:
         raise Http404("No such support request") from None
+    requests.shipments_of([found])
     return render(
         request,
         "dashboard_ext/support/detail.html",
@@ -152,7 +162,7 @@ def feedback_list(request):
         "dashboard_ext/support/feedback.html",
         _context(
             request,
-            rows=feedback.recent_feedback()[:PAGE_SIZE],
+            rows=requests.shipments_of(feedback.recent_feedback()[:PAGE_SIZE]),
             summary=feedback.rating_summary(),
         ),
     )

@@ -165,6 +165,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plugins.points_payment.tasks.expire_lapsed_grants_task",
         "schedule": 300.0,
     },
+    "flash-points-roll-over-periods": {
+        "task": "plugins.points_payment.tasks.roll_over_periods_task",
+        "schedule": float(config.env_int("FLASH_POINTS_ROLL_OVER_SWEEP_SECONDS", 60)),
+    },
     "flash-points-audit": {
         "task": "plugins.points_payment.tasks.audit_ledger_task",
         "schedule": 3600.0,

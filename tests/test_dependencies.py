@@ -10,7 +10,8 @@ A pure AST scan (no Django, no database): every ``import``/``from … import``
 - ``plugins/core`` imports no plugin;
 - a plugin imports only core and the plugins it builds on
   (sale_windows → checkout_guard → channel_pricing → provider_dropship;
-  points_payment → channel_pricing); a lower plugin that must show something
+  points_payment → channel_pricing; engagement → sale_windows and
+  provider_dropship); a lower plugin that must show something
   of a higher one offers a provider registry the higher one fills at start-up;
 - a plugin's GraphQL code and views never reach another plugin's models
   (they call its service functions).
@@ -40,7 +41,9 @@ BUILDS_ON: Dict[str, Set[str]] = {
     "checkout_guard": {"channel_pricing"},
     "sale_windows": {"checkout_guard"},
     "points_payment": {"channel_pricing"},
-    "engagement": {"sale_windows"},
+    # provider_dropship directly too: feedback and support requests name a
+    # shipment (sub-order), asked through its services.
+    "engagement": {"sale_windows", "provider_dropship"},
 }
 
 GRAPH_START = "<!-- dependency-graph:start (tests/test_dependencies.py) -->"

@@ -1,12 +1,15 @@
-"""Sending one outbox message: a signed webhook POST or an e-mail through
-Django's mail settings. Returns None when sent, else the error's text."""
+"""Outbound HTTP (the only module that makes HTTP calls): sending one outbox
+message (a signed webhook POST or an e-mail through Django's mail settings;
+None when sent, else the error's text) and fetching a small JSON answer
+(``fetch_json``, e.g. a channel's balance URL)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import urllib.error
 import urllib.request
-from typing import Optional
+from typing import Any, Dict, Optional, Tuple
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -74,3 +77,39 @@ def send_email(message: OutboxMessage) -> Optional[str]:
         headers={"X-Flash-Event-Id": str(message.event_id)},
     ).send(fail_silently=False)
     return None
+
+
+MAX_JSON_ANSWER_BYTES = 64 * 1024
+
+
+def fetch_json(
+    url: str, headers: Dict[str, str], timeout: float
+) -> Tuple[Optional[Any], Optional[str]]:
+    """GET ``url``: ``(parsed JSON, None)`` on a 2xx JSON answer, else
+    ``(None, why)``. Never raises: a refused connection, a timeout, a
+    redirect (not followed), another status, an answer over 64 KiB or one
+    that is not JSON is each a reason."""
+    request = urllib.request.Request(
+        url,
+        method="GET",
+        headers={
+            "Accept": "application/json",
+            "User-Agent": "Saleor-Flash/1",
+            **headers,
+        },
+    )
+    try:
+        with _opener.open(request, timeout=timeout) as response:
+            if not 200 <= response.status < 300:
+                return None, f"HTTP {response.status}"
+            body = response.read(MAX_JSON_ANSWER_BYTES + 1)
+    except urllib.error.HTTPError as error:
+        return None, f"HTTP {error.code}"
+    except Exception as error:  # refused, timed out, DNS, TLS: all one failure
+        return None, f"{type(error).__name__}: {error}"
+    if len(body) > MAX_JSON_ANSWER_BYTES:
+        return None, "answer too large"
+    try:
+        return json.loads(body.decode("utf-8")), None
+    except (UnicodeDecodeError, ValueError):
+        return None, "answer is not JSON"

@@ -28,7 +28,7 @@ from .domain import (
     valid_points,
 )
 from .models import PointsAccount, PointsProgram, PointsTransfer, SettlementPeriod
-from .periods import recheck_open, spendable_period
+from .periods import recheck_open, roll_over, spendable_period
 from .programs import account, check_program, lock_by_keys, require_program
 from .records import ProgramState, TransferView
 
@@ -290,6 +290,14 @@ def grant(
         now = timezone.now()
         try:
             period, quota_id, allowance_id = _grant_accounts(channel_id, external_id)
+            if period.ends_at <= now:
+                # Ended: the next period opens if the program rolls over (or
+                # another call just opened it); read again.
+                roll_over(channel_id)
+                now = timezone.now()
+                period, quota_id, allowance_id = _grant_accounts(
+                    channel_id, external_id
+                )
             if not period.starts_at <= now < period.ends_at:
                 raise errors.PeriodClosed(
                     "The settlement period is not valid now (not started or ended)."

@@ -50,6 +50,7 @@ class SettingKind(str, Enum):
     MONEY = "money"  # Decimal > 0, at most 6 decimal places
     POINTS = "points"  # whole points > 0 (optional: empty = none)
     SECONDS = "seconds"  # whole seconds within [minimum, maximum]
+    DAYS = "days"  # whole days within [minimum, maximum] (optional: empty = none)
     URL = "url"  # absolute http(s) URL or empty
 
 
@@ -119,6 +120,25 @@ EDITABLE_SETTINGS = (
         "How long a checkout's hold lasts (60 s to 24 h).",
         minimum=MIN_HOLD_SECONDS,
         maximum=MAX_HOLD_SECONDS,
+    ),
+    Setting(
+        "period_length_days",
+        "Period length (days)",
+        SettingKind.DAYS,
+        "Periods roll over by themselves after this many days; empty: staff "
+        "open each period.",
+        optional=True,
+        minimum=1,
+        maximum=3660,
+    ),
+    Setting(
+        "period_quota",
+        "Rolled-over period quota",
+        SettingKind.POINTS,
+        "The quota of each rolled-over period; empty: the ended period's.",
+        optional=True,
+        minimum=0,
+        maximum=MAX_POINTS,
     ),
     Setting(
         "webhook_url",
@@ -227,7 +247,7 @@ def clean_value(setting: Setting, raw: Any) -> Any:
                 f"{setting.label} has at most {MONEY_PLACES} decimal places.",
             )
         return amount.quantize(step)
-    # POINTS and SECONDS: whole numbers within their range.
+    # POINTS, SECONDS and DAYS: whole numbers within their range.
     if setting.optional and raw in ("", None):
         return None
     number = _whole(raw)

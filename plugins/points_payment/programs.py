@@ -25,6 +25,8 @@ PROGRAM_SETTINGS = (
     "webhook_url",
     "webhook_secret",
     "balance_url",
+    "period_length_days",
+    "period_quota",
 )
 
 

@@ -6,14 +6,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import List, Optional, Tuple
+from collections import defaultdict
+from datetime import datetime
+from typing import Dict, List, Optional, Tuple
 
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
 from . import errors, ledger, pass_through
-from .allowances import check_member, consumed, expire_lapsed, lots, release_timed_out
+from .allowances import (
+    POSTED_KINDS,
+    check_member,
+    consumed,
+    expire_lapsed,
+    lots,
+    release_timed_out,
+)
+from .balance_refresh import NOT_ATTEMPTED, refresh_balance
 from .domain import (
     AccountKind,
     ProgramMode,
@@ -23,10 +33,16 @@ from .domain import (
     expiring_lots,
     lapsed_points,
 )
-from .models import PointsTransfer, SettlementPeriod
+from .models import PointsAccount, PointsProgram, PointsTransfer, SettlementPeriod
 from .periods import current_period, period_view
 from .programs import account, find_account, require_program
-from .records import MemberBalance, MemberPointsView, QuotaStatus, TransferView
+from .records import (
+    ChannelOverview,
+    MemberBalance,
+    MemberPointsView,
+    QuotaStatus,
+    TransferView,
+)
 
 MAX_LIMIT = 100
 
@@ -149,6 +165,63 @@ def quota_status(channel_id: int) -> QuotaStatus:
     )
 
 
+def channel_expiring(
+    period: SettlementPeriod, now: datetime
+) -> List[Tuple[int, datetime]]:
+    """The period's allowances: unspent, unheld points per validity end,
+    earliest first (each member's FIFO rule, summed; two queries)."""
+    accounts = {
+        row.pk: row
+        for row in PointsAccount.objects.filter(
+            period=period, kind=AccountKind.ALLOWANCE.value
+        )
+        if row.available > 0
+    }
+    credits: Dict[int, List[Tuple[int, datetime]]] = defaultdict(list)
+    for account_id, points, expires_at in PointsTransfer.objects.filter(
+        credit_account_id__in=list(accounts),
+        kind__in=POSTED_KINDS,
+        expires_at__isnull=False,
+    ).values_list("credit_account_id", "points", "expires_at"):
+        credits[account_id].append((points, expires_at))
+    by_end: Dict[datetime, int] = defaultdict(int)
+    for account_id, allowance in accounts.items():
+        left = expiring_lots(credits[account_id], consumed(allowance), now)
+        for points, expires_at in left:
+            by_end[expires_at] += points
+    return [(by_end[at], at) for at in sorted(by_end)]
+
+
+def channel_overviews(slug: Optional[str] = None) -> List[ChannelOverview]:
+    """Every channel with a points program (or the one ``slug``): the open
+    period's quota figures and what expires when (staff views)."""
+    programs = PointsProgram.objects.select_related("channel").order_by(
+        "channel__name", "pk"
+    )
+    if slug is not None:
+        programs = programs.filter(channel__slug=slug)
+    overviews = []
+    for program in programs:
+        try:
+            status = quota_status(program.channel_id)
+        except (errors.PeriodClosed, errors.PointsNotEnabled):
+            status = None
+        expiring = []
+        if status is not None and program.mode == ProgramMode.ALLOWANCE.value:
+            period = SettlementPeriod.objects.get(pk=status.period.id)
+            expiring = channel_expiring(period, timezone.now())
+        overviews.append(
+            ChannelOverview(
+                channel=program.channel.slug,
+                mode=program.mode,
+                enabled=program.enabled,
+                quota=status,
+                expiring=expiring,
+            )
+        )
+    return overviews
+
+
 def _encode_cursor(pk: int) -> str:
     return base64.urlsafe_b64encode(f"t{pk}".encode()).decode().rstrip("=")
 
@@ -197,15 +270,20 @@ def transactions(
 
 
 def member_points(user_id: int) -> List[MemberPointsView]:
-    """``myPoints``: one entry per channel membership with points enabled."""
+    """``myPoints``: one entry per channel membership with points enabled;
+    a pass-through balance is first refreshed from the channel's balance
+    URL, if it has one (outside any transaction: call this outside one)."""
     from plugins.channel_pricing.services import memberships_of
 
     views = []
     for channel_id, slug, external_id in memberships_of(user_id):
         try:
-            require_program(channel_id)
+            program = require_program(channel_id)
         except errors.PointsNotEnabled:
             continue
+        refreshed = NOT_ATTEMPTED
+        if program.mode == ProgramMode.PASS_THROUGH.value:
+            refreshed = refresh_balance(channel_id, external_id)
         try:
             found = balance(channel_id, external_id)
             available, held, expiring, period = (
@@ -226,6 +304,8 @@ def member_points(user_id: int) -> List[MemberPointsView]:
                 expiring=expiring,
                 period=period,
                 history=history,
+                balance_refreshed_at=refreshed.at,
+                balance_refresh_error=refreshed.error,
             )
         )
     return views

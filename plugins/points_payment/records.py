@@ -114,6 +114,20 @@ class QuotaStatus:
 
 
 @dataclass(frozen=True)
+class ChannelOverview:
+    """A channel's points for staff (the console's Points page and the
+    ``pointsOverview`` query): the open period's quota figures (``quota``
+    None when no period is open) and what of the members' points expires
+    when (allowance mode; pass-through balances are the channel's)."""
+
+    channel: str  # slug
+    mode: str
+    enabled: bool
+    quota: Optional[QuotaStatus]
+    expiring: List[Tuple[int, datetime]]
+
+
+@dataclass(frozen=True)
 class StatementLine:
     member: str
     granted: int
@@ -204,3 +218,7 @@ class MemberPointsView:
     expiring: List[Tuple[int, datetime]]
     period: Optional[PeriodView]
     history: List[TransferView]
+    # Pass-through with a balance URL: when the channel's answer became the
+    # claim, or why the token's balance was kept ("" when not asked).
+    balance_refreshed_at: Optional[datetime] = None
+    balance_refresh_error: str = ""

@@ -10,11 +10,19 @@ transfer with no second effect; other parameters raise TransferIdReused).
 from __future__ import annotations
 
 from .allowances import grant, revoke
+from .balance_refresh import BalanceRefresh, refresh_balance
 from .pass_through import record_sign_in_balance
 from .periods import current_period, open_period
 from .programs import enable_program, program_by_slug, program_for_channel
-from .queries import balance, member_points, quota_status, transactions
+from .queries import (
+    balance,
+    channel_overviews,
+    member_points,
+    quota_status,
+    transactions,
+)
 from .records import (
+    ChannelOverview,
     MemberBalance,
     MemberPointsView,
     PeriodView,
@@ -42,10 +50,14 @@ __all__ = [
     "refund",
     "balance",
     "quota_status",
+    "channel_overviews",
+    "ChannelOverview",
     "transactions",
     "close_period",
     "statement",
     "record_sign_in_balance",
+    "refresh_balance",
+    "BalanceRefresh",
     "member_points",
     "release_timed_out_holds",
     "expire_lapsed_grants",

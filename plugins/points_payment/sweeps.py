@@ -1,4 +1,5 @@
-"""Beat work: release timed-out holds, expire lapsed grants, audit.
+"""Beat work: release timed-out holds, expire lapsed grants, roll settlement
+periods over, audit.
 
 Each hold or account is handled in its own short transaction with the same
 locks as a request, so a sweep never blocks the channel for long and a
@@ -21,15 +22,36 @@ from .allowances import expire_lapsed, release_timed_out
 from .domain import (
     ACCOUNT_FLAGS,
     AccountKind,
+    PeriodState,
     TransferKind,
     TransferState,
     within_flags,
 )
-from .models import PointsAccount, PointsProgram, PointsTransfer
+from .models import PointsAccount, PointsProgram, PointsTransfer, SettlementPeriod
+from .periods import roll_over
 from .programs import account
 
 logger = logging.getLogger(__name__)
 BATCH = 500
+
+
+def roll_over_periods(now: Optional[datetime] = None) -> int:
+    """Close every ended open period of a program that rolls over and open
+    its next one (each channel in its own transaction); returns how many."""
+    now = now or timezone.now()
+    due = SettlementPeriod.objects.filter(
+        state=PeriodState.OPEN.value,
+        ends_at__lte=now,
+        channel__points_program__enabled=True,
+        channel__points_program__period_length_days__isnull=False,
+    ).values_list("channel_id", flat=True)
+    rolled = 0
+    for channel_id in list(due):
+        try:
+            rolled += roll_over(channel_id, now) is not None
+        except Exception:  # one channel's failure must not stop the others
+            logger.exception("points roll-over failed for channel %s", channel_id)
+    return rolled
 
 
 def release_timed_out_holds(now: Optional[datetime] = None, limit: int = BATCH) -> int:

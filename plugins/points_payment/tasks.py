@@ -18,6 +18,13 @@ def expire_lapsed_grants_task() -> int:
 
 
 @shared_task
+def roll_over_periods_task() -> int:
+    """Periodic: close ended settlement periods of programs that roll over
+    and open their next ones (the lazy roll-over's safety net)."""
+    return sweeps.roll_over_periods()
+
+
+@shared_task
 def audit_ledger_task() -> int:
     """Recompute every balance from the transfers; differences are logged
     as errors (there must be none)."""

@@ -20,6 +20,7 @@ from tests.engagement.conftest import (  # noqa: F401 (fixtures used below)
     flushed_rate_limits,
     mails,
     make_order,
+    make_shipment,
     make_user,
 )
 
@@ -44,12 +45,16 @@ def sign_in(page, user) -> None:
 def test_a_support_lead_answers_and_resolves_a_request(page, screenshot_dir):
     buyer = make_user("browser-buyer@example.com")
     order = make_order(buyer)
+    shipment = make_shipment(
+        order, "Acme Parcels", status="shipped", carrier="DHL", tracking_number="0034"
+    )
     request = requests.open_request(
         buyer,
         "shipping",
         "The parcel has not arrived.",
         order_pk=order.pk,
         subject="Parcel not arrived",
+        shipment_pk=shipment.pk,
     )
     lead = make_user(None, True, "manage_support")
     sign_in(page, lead)
@@ -60,12 +65,19 @@ def test_a_support_lead_answers_and_resolves_a_request(page, screenshot_dir):
     row = page.get_by_test_id("support-row").filter(has_text="Parcel not arrived")
     expect(row).to_contain_text("browser-buyer@example.com")
     expect(row).to_contain_text(f"#{order.pk}")
+    expect(row.get_by_test_id("order-link")).to_have_attribute(
+        "href", re.compile(r"/dashboard/orders/")
+    )
+    expect(row.get_by_test_id("shipment")).to_contain_text(
+        f"SO-{shipment.pk} · Acme Parcels · shipped · DHL 0034"
+    )
     row.get_by_role("link", name="Parcel not arrived").click()
 
     expect(page.get_by_test_id("support-status")).to_have_text("open")
     expect(page.get_by_test_id("support-message")).to_contain_text(
         "The parcel has not arrived."
     )
+    expect(page.get_by_test_id("shipment")).to_contain_text("Acme Parcels")
     order_link = page.get_by_test_id("order-link")
     expect(order_link).to_have_attribute("href", re.compile(r"/dashboard/orders/"))
     page.get_by_label("Message").fill("It left the warehouse today.")

@@ -44,6 +44,8 @@ def settings_form(**changes):
         "code_sender": "log",
         "member_cap_per_period": "",
         "hold_timeout_seconds": "900",
+        "period_length_days": "",
+        "period_quota": "",
         "webhook_url": "",
         "balance_url": "",
     }

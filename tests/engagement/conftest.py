@@ -39,6 +39,20 @@ def make_order(user):
     )
 
 
+def make_shipment(order, provider_name: str = "Acme Parcels", **fields):
+    """A provider's sub-order of ``order`` (what orderShipments lists)."""
+    from decimal import Decimal
+
+    from plugins.provider_dropship.models import Provider, SubOrder
+
+    provider = Provider.objects.create(
+        name=provider_name, slug=f"p-{uuid.uuid4().hex[:10]}"
+    )
+    return SubOrder.objects.create(
+        order=order, provider=provider, settlement_amount=Decimal("0"), **fields
+    )
+
+
 def mails(event_type: str, to: Optional[str] = None) -> List[OutboxMessage]:
     rows = OutboxMessage.objects.filter(
         kind=OutboxMessage.EMAIL, event_type=event_type

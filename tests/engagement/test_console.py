@@ -18,7 +18,7 @@ from plugins.engagement.models import (
 from plugins.engagement.newsletter import services as newsletter
 from plugins.engagement.support import requests
 
-from .conftest import mails, make_order, make_user
+from .conftest import mails, make_order, make_shipment, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("flushed_rate_limits")]
 
@@ -35,8 +35,12 @@ def signed_in(*codenames, **options) -> Client:
 @pytest.fixture
 def support_request():
     buyer = make_user("console-buyer@example.com")
+    order = make_order(buyer)
+    shipment = make_shipment(
+        order, "Acme Parcels", status="shipped", carrier="DHL", tracking_number="00340"
+    )
     return requests.open_request(
-        buyer, "shipping", "Late parcel", order_pk=make_order(buyer).pk
+        buyer, "shipping", "Late parcel", order_pk=order.pk, shipment_pk=shipment.pk
     )
 
 
@@ -86,10 +90,17 @@ def test_the_inbox_thread_reply_and_status(support_request):
     assert 'data-testid="support-new">1<' in home
     inbox = client.get("/dashboard-ext/support/").content.decode()
     assert "Late parcel" in inbox or support_request.subject in inbox
+    # The order one click away, its shipment beside it: provider, status,
+    # tracking.
+    assert 'data-testid="order-link"' in inbox and "/dashboard/orders/" in inbox
+    shipment = f"shipment SO-{support_request.shipment_id} · Acme Parcels"
+    assert shipment in inbox
+    assert 'class="badge shipped">shipped<' in inbox and "DHL 00340" in inbox
     detail = client.get(f"/dashboard-ext/support/{pk}/")
     html = detail.content.decode()
     assert "Late parcel" in html
     assert "/dashboard/orders/" in html  # the order one click away
+    assert shipment in html and "DHL 00340" in html
     assert SupportRequest.objects.get(pk=pk).status == "open"  # someone looked
 
     answer = client.post(
@@ -114,6 +125,21 @@ def test_the_inbox_thread_reply_and_status(support_request):
     assert refused.status_code == 400
     assert client.get("/dashboard-ext/support/999999999/").status_code == 404
     assert client.get(f"/dashboard-ext/support/{pk}/reply/").status_code == 405
+
+
+def test_feedback_shows_the_shipment_rated(support_request):
+    from plugins.engagement.support import feedback
+
+    buyer, order = support_request.user, support_request.order
+    feedback.rate_order(buyer, order.pk, 5, "Order fine")
+    feedback.rate_order(
+        buyer, order.pk, 2, "Parcel late", shipment_pk=support_request.shipment_id
+    )
+    html = signed_in("manage_support").get("/dashboard-ext/support/feedback/")
+    html = html.content.decode()
+    assert html.count('data-testid="feedback-row"') == 2
+    assert f"shipment SO-{support_request.shipment_id} · Acme Parcels" in html
+    assert "2 ratings, average 3.50 / 5" in html
 
 
 def test_contact_options_are_set_in_the_console():

@@ -19,7 +19,7 @@ from plugins.engagement.support import helpdesk, requests
 from tests.core.conftest import QUEUE, WORKER_ENV, Receiver, wait_for
 from tests.support import database_url_from_settings, start_celery_worker
 
-from .conftest import make_order, make_user
+from .conftest import make_order, make_shipment, make_user
 
 OUT_SECRET = "whsec_helpdesk_out"
 IN_SECRET = "whsec_helpdesk_in"
@@ -93,9 +93,16 @@ def test_tickets_survive_a_down_help_desk_and_a_killed_worker(
     helpdesk_settings.FLASH_HELPDESK_URL = desk.url
     buyer = make_user("ticket-buyer@example.com")
     order = make_order(buyer)
+    shipment = make_shipment(
+        order, "Acme Parcels", status="shipped", carrier="DHL", tracking_number="0034"
+    )
     # No worker runs yet: the request is committed with its ticket pending.
     request = requests.open_request(
-        buyer, "shipping", "My parcel is late.", order_pk=order.pk
+        buyer,
+        "shipping",
+        "My parcel is late.",
+        order_pk=order.pk,
+        shipment_pk=shipment.pk,
     )
     (message,) = ticket_messages()
     assert state_of(message) == OutboxMessage.PENDING
@@ -113,8 +120,15 @@ def test_tickets_survive_a_down_help_desk_and_a_killed_worker(
     assert ticket["requester"]["email"] == "ticket-buyer@example.com"
     assert ticket["subject"] == request.subject
     assert "My parcel is late." in ticket["comment"]["body"]
-    assert {"saleor_flash", "category_shipping", f"order_{order.pk}"} <= set(
-        ticket["tags"]
+    assert {
+        "saleor_flash",
+        "category_shipping",
+        f"order_{order.pk}",
+        f"shipment_{shipment.pk}",
+    } <= set(ticket["tags"])
+    assert (
+        f"Shipment SO-{shipment.pk}: Acme Parcels, shipped, DHL 0034"
+        in ticket["comment"]["body"]
     )
 
     # The worker dies while the help desk holds the next ticket's request.

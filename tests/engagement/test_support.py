@@ -20,7 +20,7 @@ from plugins.engagement.support.domain import (
 )
 from tests.support import gql_in_process
 
-from .conftest import mails, make_order, make_user, token
+from .conftest import mails, make_order, make_shipment, make_user, token
 
 pytestmark = pytest.mark.usefixtures("flushed_rate_limits")
 
@@ -210,6 +210,131 @@ def test_buyers_never_reach_other_buyers_orders_or_requests():
     assert reply["errors"] and reply["data"]["supportRequestReply"] is None
 
 
+RATE_SHIPMENT = """
+mutation($order: ID!, $shipment: ID, $rating: Int!) {
+  orderFeedbackSubmit(orderId: $order, shipmentId: $shipment, rating: $rating) {
+    feedback { orderId shipmentId rating }
+    supportErrors { field code }
+  }
+}"""
+SHIPMENTS = "query($order: ID!) { orderShipments(orderId: $order) { id } }"
+
+
+def shipment_ids(order, buyer) -> list:
+    """The shipment ids the buyer's storefront has: as orderShipments gives them."""
+    answer = gql_in_process(SHIPMENTS, {"order": order_id(order)}, token(buyer))
+    return [row["id"] for row in answer["data"]["orderShipments"]]
+
+
+@pytest.mark.django_db
+def test_a_shipment_is_rated_apart_from_its_order():
+    buyer = make_user()
+    order = make_order(buyer)
+    make_shipment(order, "First Provider")
+    make_shipment(order, "Second Provider")
+    first, second = shipment_ids(order, buyer)
+
+    rated = gql_in_process(
+        RATE_SHIPMENT,
+        {"order": order_id(order), "shipment": first, "rating": 2},
+        token(buyer),
+    )["data"]["orderFeedbackSubmit"]
+    assert rated["supportErrors"] == []
+    assert rated["feedback"] == {
+        "orderId": order_id(order),
+        "shipmentId": first,
+        "rating": 2,
+    }
+    whole = gql_in_process(
+        RATE_SHIPMENT, {"order": order_id(order), "rating": 5}, token(buyer)
+    )["data"]["orderFeedbackSubmit"]
+    assert whole["feedback"]["shipmentId"] is None
+    # Rating the shipment again replaces its rating, not the order's.
+    gql_in_process(
+        RATE_SHIPMENT,
+        {"order": order_id(order), "shipment": first, "rating": 3},
+        token(buyer),
+    )
+    gql_in_process(
+        RATE_SHIPMENT,
+        {"order": order_id(order), "shipment": second, "rating": 4},
+        token(buyer),
+    )
+    rows = {
+        (row.shipment_id, row.rating)
+        for row in Feedback.objects.filter(order=order, user=buyer)
+    }
+    first_pk = int(graphene.Node.from_global_id(first)[1])
+    second_pk = int(graphene.Node.from_global_id(second)[1])
+    assert rows == {(None, 5), (first_pk, 3), (second_pk, 4)}
+
+
+@pytest.mark.django_db
+def test_a_shipment_must_be_of_the_buyers_given_order():
+    buyer, other = make_user(), make_user()
+    mine, also_mine, theirs = make_order(buyer), make_order(buyer), make_order(other)
+    make_shipment(mine)
+    make_shipment(also_mine)
+    make_shipment(theirs)
+    (shipment_of_mine,) = shipment_ids(mine, buyer)
+    (shipment_of_also_mine,) = shipment_ids(also_mine, buyer)
+    (foreign,) = shipment_ids(theirs, other)
+    # I never see another buyer's shipments...
+    hidden = gql_in_process(SHIPMENTS, {"order": order_id(theirs)}, token(buyer))
+    assert hidden["data"]["orderShipments"] is None
+
+    def rate(order, shipment):
+        return gql_in_process(
+            RATE_SHIPMENT,
+            {"order": order_id(order), "shipment": shipment, "rating": 1},
+            token(buyer),
+        )["data"]["orderFeedbackSubmit"]
+
+    def ask(**fields):
+        return gql_in_process(
+            CREATE,
+            {"input": {"category": "SHIPPING", "message": "Where is it?", **fields}},
+            token(buyer),
+        )["data"]["supportRequestCreate"]
+
+    not_found = [{"field": "shipmentId", "code": "NOT_FOUND"}]
+    # ...nor name one: another buyer's shipment, named with my order or with theirs.
+    assert rate(mine, foreign)["supportErrors"] == not_found
+    assert rate(theirs, foreign)["supportErrors"] == [
+        {"field": "orderId", "code": "NOT_FOUND"}
+    ]
+    # My own shipment, but of my other order.
+    assert rate(mine, shipment_of_also_mine)["supportErrors"] == not_found
+    assert rate(mine, order_id(mine))["supportErrors"][0]["field"] == "shipmentId"
+    assert not Feedback.objects.exists()
+
+    for fields in (
+        {"orderId": order_id(mine), "shipmentId": foreign},
+        {"orderId": order_id(mine), "shipmentId": shipment_of_also_mine},
+    ):
+        answer = ask(**fields)
+        assert answer["supportRequest"] is None
+        assert [
+            {k: e[k] for k in ("field", "code")} for e in answer["supportErrors"]
+        ] == not_found
+    # A shipment needs the order it belongs to.
+    alone = ask(shipmentId=shipment_of_mine)
+    assert [e["field"] for e in alone["supportErrors"]] == ["orderId"]
+    assert alone["supportErrors"][0]["code"] == "REQUIRED"
+    assert not SupportRequest.objects.exists()
+    assert not SupportMessage.objects.exists()
+
+    opened = ask(orderId=order_id(mine), shipmentId=shipment_of_mine)
+    assert opened["supportErrors"] == []
+    (request,) = SupportRequest.objects.all()
+    assert request.order_id == mine.pk
+    assert request.shipment_id == int(graphene.Node.from_global_id(shipment_of_mine)[1])
+    listed = gql_in_process(
+        "{ mySupportRequests { orderNumber shipmentId } }", {}, token(buyer)
+    )["data"]["mySupportRequests"]
+    assert listed == [{"orderNumber": str(mine.pk), "shipmentId": shipment_of_mine}]
+
+
 @pytest.mark.django_db
 def test_bad_input_is_typed_and_changes_nothing():
     from plugins.channel_pricing.member_accounts import create_member_user
@@ -322,6 +447,7 @@ def test_contact_options_per_channel_with_a_default():
 def test_the_ticket_has_zendesks_shape_and_statuses_map_both_ways():
     from plugins.engagement.support.domain import (
         OUR_STATUS_IN_HELPDESK,
+        ShipmentFacts,
         SupportCategory,
         TicketFacts,
         status_from_helpdesk,
@@ -355,6 +481,25 @@ def test_the_ticket_has_zendesks_shape_and_statuses_map_both_ways():
         "channel_wellness-app",
         "order_7",
     ]
+    with_shipment = ticket(
+        TicketFacts(
+            request_id="43",
+            requester_name="Ann",
+            requester_email="ann@example.com",
+            subject="Late",
+            body="Where is it?",
+            category=SupportCategory.SHIPPING,
+            channel_slug=None,
+            order_number="7",
+            order_url=None,
+            payment_id=None,
+            shipment=ShipmentFacts(9, "Acme Parcels", "accepted", "", ""),
+        )
+    )
+    assert with_shipment["tags"][-2:] == ["order_7", "shipment_9"]
+    assert with_shipment["comment"]["body"].endswith(
+        "Order #7\nShipment SO-9: Acme Parcels, accepted, no tracking yet"
+    )
     for ours, theirs in OUR_STATUS_IN_HELPDESK.items():
         assert status_from_helpdesk(theirs) == ours
     assert status_from_helpdesk("CLOSED") == RequestStatus.RESOLVED

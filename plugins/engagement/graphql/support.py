@@ -1,4 +1,5 @@
-"""Feedback and customer service on GraphQL: buyers rate their orders, open
+"""Feedback and customer service on GraphQL: buyers rate their orders (or one
+shipment of an order, by the id ``orderShipments`` returns), open
 support requests and read the contact options of their channel; staff
 (MANAGE_SUPPORT) list, answer and move requests and set contact options.
 Thin: input conversion, one service call, typed errors."""
@@ -12,6 +13,7 @@ from saleor.graphql.decorators import permission_required
 
 from plugins.core.global_ids import decode_int
 from plugins.core.graphql.mutations import TranslatingMutation, on_field
+from plugins.provider_dropship.services import SHIPMENT_ID_TYPE
 
 from ..permissions import EngagementPermissions
 from ..support import contacts, feedback, requests
@@ -52,6 +54,19 @@ def _value(enum_or_value):
     return getattr(enum_or_value, "value", enum_or_value)
 
 
+def _shipment_pk(global_id):
+    """A shipment's id as ``orderShipments`` returns it, or None."""
+    if not global_id:
+        return None
+    return decode_int(global_id, SHIPMENT_ID_TYPE, "shipment_id")
+
+
+def _shipment_id(root):
+    if not root.shipment_id:
+        return None
+    return graphene.Node.to_global_id(SHIPMENT_ID_TYPE, root.shipment_id)
+
+
 class SupportMessage(graphene.ObjectType):
     author = graphene.String(required=True, description="buyer, staff or helpdesk.")
     body = graphene.String(required=True)
@@ -66,6 +81,10 @@ class SupportRequest(graphene.ObjectType):
     contact_email = graphene.String(required=True)
     order_id = graphene.ID(description="The order's GraphQL id.")
     order_number = graphene.String()
+    shipment_id = graphene.ID(
+        description="The shipment of the order it is about (as orderShipments "
+        "returns its id)."
+    )
     payment_id = graphene.ID()
     channel = graphene.String(description="The buyer's channel's slug.")
     created_at = graphene.DateTime(required=True)
@@ -75,7 +94,9 @@ class SupportRequest(graphene.ObjectType):
     messages = graphene.List(graphene.NonNull(SupportMessage), required=True)
 
     class Meta:
-        description = "A buyer's request for help about an order or a payment."
+        description = (
+            "A buyer's request for help about an order, a shipment of it or a payment."
+        )
 
     @staticmethod
     def resolve_id(root, _info):
@@ -92,6 +113,10 @@ class SupportRequest(graphene.ObjectType):
     @staticmethod
     def resolve_order_number(root, _info):
         return str(root.order_id) if root.order_id else None
+
+    @staticmethod
+    def resolve_shipment_id(root, _info):
+        return _shipment_id(root)
 
     @staticmethod
     def resolve_payment_id(root, _info):
@@ -116,6 +141,9 @@ class SupportRequest(graphene.ObjectType):
 
 class OrderFeedback(graphene.ObjectType):
     order_id = graphene.ID(required=True)
+    shipment_id = graphene.ID(
+        description="The shipment rated; null: the order as a whole."
+    )
     rating = graphene.Int(required=True, description="1 to 5.")
     message = graphene.String(required=True)
     updated_at = graphene.DateTime(required=True)
@@ -123,6 +151,10 @@ class OrderFeedback(graphene.ObjectType):
     @staticmethod
     def resolve_order_id(root, _info):
         return graphene.Node.to_global_id("Order", root.order_id)
+
+    @staticmethod
+    def resolve_shipment_id(root, _info):
+        return _shipment_id(root)
 
 
 class SupportContactOptions(graphene.ObjectType):
@@ -175,20 +207,34 @@ class OrderFeedbackSubmit(BuyerMutation):
 
     class Arguments:
         order_id = graphene.ID(required=True, description="One of your orders.")
+        shipment_id = graphene.ID(
+            description="A shipment of that order (an id orderShipments "
+            "returns): rate it instead of the order as a whole."
+        )
         rating = graphene.Int(required=True, description="1 to 5.")
         message = graphene.String(description="At most 5000 characters.")
 
     class Meta:
         description = (
-            "Rate one of your own orders (1-5) with a message; rating it again "
-            "replaces your rating. Another buyer's order is NOT_FOUND."
+            "Rate one of your own orders, or one shipment of it (1-5), with a "
+            "message; rating it again replaces your rating (a shipment's rating "
+            "is apart from the order's). Another buyer's order, or a shipment "
+            "of another order, is NOT_FOUND."
         )
 
     @classmethod
-    def perform_mutation(cls, _root, info, order_id, rating, message=None):
+    def perform_mutation(
+        cls, _root, info, order_id, rating, message=None, shipment_id=None
+    ):
         order_pk = decode_int(order_id, "Order", "order_id")
         return OrderFeedbackSubmit(
-            feedback=feedback.rate_order(info.context.user, order_pk, rating, message)
+            feedback=feedback.rate_order(
+                info.context.user,
+                order_pk,
+                rating,
+                message,
+                shipment_pk=_shipment_pk(shipment_id),
+            )
         )
 
 
@@ -196,6 +242,10 @@ class SupportRequestCreateInput(graphene.InputObjectType):
     category = SupportCategoryEnum(required=True)
     message = graphene.String(required=True, description="At most 5000 characters.")
     order_id = graphene.ID(description="The order it is about (one of yours).")
+    shipment_id = graphene.ID(
+        description="A shipment of that order (an id orderShipments returns); "
+        "needs orderId."
+    )
     payment_id = graphene.ID(description="The payment it is about (one of yours).")
     subject = graphene.String(description="Default: from the category and order.")
     email = graphene.String(
@@ -212,8 +262,9 @@ class SupportRequestCreate(BuyerMutation):
 
     class Meta:
         description = (
-            "Ask customer service for help about one of your orders or payments "
-            "(or in general). Answers are e-mailed; with a help desk configured "
+            "Ask customer service for help about one of your orders (or one "
+            "shipment of it) or payments (or in general). A shipment of another "
+            "order is NOT_FOUND. Answers are e-mailed; with a help desk configured "
             "the request is also handed to it. Rate-limited per buyer."
         )
 
@@ -237,6 +288,7 @@ class SupportRequestCreate(BuyerMutation):
             payment_pk=payment_pk,
             subject=input.get("subject"),
             email=input.get("email"),
+            shipment_pk=_shipment_pk(input.get("shipment_id")),
         )
         return SupportRequestCreate(support_request=request)
 

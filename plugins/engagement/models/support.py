@@ -50,13 +50,18 @@ class SupportContactOptions(models.Model):
 
 
 class Feedback(models.Model):
-    """A buyer's rating (1-5) and message about one of their orders; rating
-    the same order again replaces the first rating."""
+    """A buyer's rating (1-5) and message about one of their orders, or about
+    one shipment (a provider's sub-order) of it; rating the same order (or the
+    same shipment) again replaces the first rating. A shipment's rating is
+    apart from the order's."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE
     )
     order = models.ForeignKey("order.Order", related_name="+", on_delete=models.CASCADE)
+    # The shipment (provider_dropship's sub-order) of ``order`` rated, if any:
+    # its id only, asked of provider_dropship's services (never its models).
+    shipment_id = models.PositiveIntegerField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField()
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -65,7 +70,16 @@ class Feedback(models.Model):
     class Meta:
         ordering = ("-updated_at", "-pk")
         constraints = [
-            models.UniqueConstraint(fields=["user", "order"], name="feedback_once"),
+            models.UniqueConstraint(
+                fields=["user", "order"],
+                condition=models.Q(shipment_id__isnull=True),
+                name="feedback_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "order", "shipment_id"],
+                condition=models.Q(shipment_id__isnull=False),
+                name="feedback_once_per_shipment",
+            ),
             models.CheckConstraint(
                 check=models.Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_5"
             ),
@@ -73,7 +87,8 @@ class Feedback(models.Model):
 
 
 class SupportRequest(models.Model):
-    """A buyer's request for help about an order or a payment."""
+    """A buyer's request for help about an order, a shipment of it or a
+    payment."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE
@@ -85,6 +100,9 @@ class SupportRequest(models.Model):
         related_name="+",
         on_delete=models.SET_NULL,
     )
+    # The shipment (provider_dropship's sub-order) of ``order`` it is about:
+    # its id only, asked of provider_dropship's services (never its models).
+    shipment_id = models.PositiveIntegerField(null=True, blank=True)
     payment = models.ForeignKey(
         "payment.Payment",
         null=True,

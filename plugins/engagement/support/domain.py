@@ -134,6 +134,24 @@ def status_from_helpdesk(value: Any) -> RequestStatus:
 
 
 @dataclass(frozen=True)
+class ShipmentFacts:
+    """The shipment (a provider's sub-order) a request is about."""
+
+    id: int
+    provider_name: str
+    status: str
+    carrier: str
+    tracking_number: str
+
+    def describe(self) -> str:
+        """``Shipment SO-7: Acme Ltd, shipped, DHL 00340`` (as staff read it)."""
+        tracking = " ".join(p for p in (self.carrier, self.tracking_number) if p)
+        return f"Shipment SO-{self.id}: {self.provider_name}, {self.status}" + (
+            f", {tracking}" if tracking else ", no tracking yet"
+        )
+
+
+@dataclass(frozen=True)
 class TicketFacts:
     """What the help desk needs to know about one request."""
 
@@ -147,6 +165,7 @@ class TicketFacts:
     order_number: Optional[str]
     order_url: Optional[str]
     payment_id: Optional[int]
+    shipment: Optional[ShipmentFacts] = None
 
 
 def ticket(facts: TicketFacts) -> Dict[str, Any]:
@@ -163,6 +182,9 @@ def ticket(facts: TicketFacts) -> Dict[str, Any]:
             + (f": {facts.order_url}" if facts.order_url else "")
         )
         tags.append(f"order_{facts.order_number}")
+    if facts.shipment:
+        lines.append(facts.shipment.describe())
+        tags.append(f"shipment_{facts.shipment.id}")
     if facts.payment_id:
         lines.append(f"Payment {facts.payment_id}")
     return {

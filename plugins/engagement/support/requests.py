@@ -1,11 +1,12 @@
-"""Support requests: a buyer opens one about their own order or payment; staff
+"""Support requests: a buyer opens one about their own order (or one shipment
+of it: a provider's sub-order) or payment; staff
 answer in the console inbox (the answer is e-mailed to the buyer through the
 outbox) and move it through new → open → waiting → resolved; with a help desk
 configured every request is also handed over (``helpdesk``)."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, List, Optional
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from saleor.payment.models import Payment
 
 from plugins.channel_pricing import services as channels
 from plugins.core import outbox, rate_limit
+from plugins.provider_dropship import services as dropship
 
 from ..models import SupportMessage, SupportRequest
 from . import helpdesk
@@ -26,6 +28,7 @@ from .domain import (
     MAX_SUBJECT_LENGTH,
     Author,
     RequestStatus,
+    ShipmentFacts,
     SupportCategory,
     SupportRefusal,
     TicketFacts,
@@ -58,6 +61,43 @@ def own_payment(user, payment_pk: int) -> Payment:
     if payment is None:
         raise SupportRefusal("not_found", "No such payment.", "payment_id")
     return payment
+
+
+def _shipment_facts(found: dropship.ShipmentSummary) -> ShipmentFacts:
+    return ShipmentFacts(
+        id=found.id,
+        provider_name=found.provider_name,
+        status=found.status,
+        carrier=found.carrier,
+        tracking_number=found.tracking_number,
+    )
+
+
+def order_shipment(order: Optional[Order], shipment_pk: int) -> ShipmentFacts:
+    """A shipment (provider_dropship's sub-order) of the buyer's own ``order``
+    (checked by the caller). A shipment needs its order; one of another order
+    (or none) is NOT_FOUND, as another buyer's order is."""
+    if order is None:
+        raise SupportRefusal(
+            "required", "Name the order the shipment belongs to.", "order_id"
+        )
+    found = dropship.shipment_of_order(order.pk, shipment_pk)
+    if found is None:
+        raise SupportRefusal(
+            "not_found", "No such shipment in that order.", "shipment_id"
+        )
+    return _shipment_facts(found)
+
+
+def shipments_of(rows: Iterable) -> List:
+    """``rows`` (support requests or feedback) as a list, each with
+    ``.shipment``: its shipment's facts now, or None (none named, or gone)."""
+    rows = list(rows)
+    found = dropship.shipments_by_id(row.shipment_id for row in rows)
+    for row in rows:
+        summary = found.get(row.shipment_id) if row.shipment_id else None
+        row.shipment = _shipment_facts(summary) if summary else None
+    return rows
 
 
 def order_admin_url(order_pk: int, absolute: bool = False) -> str:
@@ -110,9 +150,11 @@ def open_request(
     payment_pk: Optional[int] = None,
     subject: Optional[str] = None,
     email: Optional[str] = None,
+    shipment_pk: Optional[int] = None,
 ) -> SupportRequest:
-    """A signed-in buyer asks for help about one of their orders or payments
-    (or in general: neither). Forwarded to the help desk when one is set."""
+    """A signed-in buyer asks for help about one of their orders (or one
+    shipment of it) or payments (or in general: none). Forwarded to the help
+    desk when one is set."""
     try:
         kind = SupportCategory(category)
     except ValueError:
@@ -136,6 +178,7 @@ def open_request(
         raise SupportRefusal(
             "invalid", "That payment belongs to another order.", "payment_id"
         )
+    shipment = order_shipment(order, shipment_pk) if shipment_pk else None
     if _rate_limited(user):
         raise SupportRefusal(
             "rate_limited", "Too many requests; please wait a little.", "message"
@@ -151,6 +194,7 @@ def open_request(
         request = SupportRequest.objects.create(
             user=user,
             order=order,
+            shipment_id=shipment.id if shipment else None,
             payment=payment,
             channel_id=channel_id,
             category=kind.value,
@@ -176,6 +220,7 @@ def open_request(
                 order_number=str(order.pk) if order else None,
                 order_url=order_admin_url(order.pk, absolute=True) if order else None,
                 payment_id=payment.pk if payment else None,
+                shipment=shipment,
             ),
         )
     return request

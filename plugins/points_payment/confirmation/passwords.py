@@ -27,7 +27,7 @@ from .rules import (
 )
 
 
-def _locked_error(until: datetime) -> ConfirmationError:
+def locked_error(until: datetime) -> ConfirmationError:
     return ConfirmationError(
         PointsPaymentErrorCode.PASSWORD_LOCKED,
         f"Too many wrong payment passwords; locked until {until:%H:%M:%S} UTC.",
@@ -40,7 +40,7 @@ def _check_locked_row(row: PaymentPassword, password: str, now: datetime):
     raise after the commit (the miss counted)."""
     state = PasswordState(row.failed_attempts, row.locked_until)
     if state.locked(now):
-        return _locked_error(row.locked_until)
+        return locked_error(row.locked_until)
     if check_password(password or "", row.password):
         row.failed_attempts, row.locked_until = 0, None
         row.save(update_fields=["failed_attempts", "locked_until"])
@@ -49,7 +49,7 @@ def _check_locked_row(row: PaymentPassword, password: str, now: datetime):
     row.failed_attempts, row.locked_until = state.failed_attempts, state.locked_until
     row.save(update_fields=["failed_attempts", "locked_until"])
     if state.locked(now):
-        return _locked_error(state.locked_until)
+        return locked_error(state.locked_until)
     return ConfirmationError(
         PointsPaymentErrorCode.PASSWORD_INVALID, "Wrong payment password.", "password"
     )

@@ -7,7 +7,7 @@ that amount at the channel's ``money_per_point``, rounded up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
@@ -17,7 +17,7 @@ from saleor.core.taxes import zero_taxed_money
 from plugins.channel_pricing.member_checkout import member_for_user_id
 
 from .. import services as ledger
-from ..domain import points_for_amount
+from ..domain import ProgramMode, points_for_amount
 from .errors import ConfirmationError
 from .rules import PointsPaymentErrorCode
 
@@ -37,6 +37,10 @@ class CheckoutQuote:
     confirmation: str  # rules.ConfirmationMethod value
     code_sender: str
     program: object  # the channel's PointsProgram
+    # Pass-through with a balance URL: the refresh made for this quote.
+    balance_refresh: ledger.BalanceRefresh = field(
+        default=ledger.BalanceRefresh(attempted=False)
+    )
 
 
 def program_or_refuse(channel_id: int):
@@ -60,7 +64,11 @@ def checkout_total(checkout: Checkout, manager, discounts) -> Decimal:
 
 
 def quote_checkout(user, checkout_token: UUID, manager, discounts) -> CheckoutQuote:
-    """The signed-in member's checkout priced in points; typed refusals."""
+    """The signed-in member's checkout priced in points; typed refusals.
+
+    A pass-through member starting a payment: their balance is first
+    refreshed from the channel's balance URL, if it has one (call this
+    outside a transaction)."""
     member = member_for_user_id(getattr(user, "pk", None))
     if member is None:
         raise ConfirmationError(
@@ -84,6 +92,9 @@ def quote_checkout(user, checkout_token: UUID, manager, discounts) -> CheckoutQu
             "This checkout has nothing to pay.",
             "checkout_id",
         )
+    refreshed = ledger.BalanceRefresh(attempted=False)
+    if program.mode == ProgramMode.PASS_THROUGH.value:
+        refreshed = ledger.refresh_balance(member.channel_id, member.external_id)
     return CheckoutQuote(
         member_id=member.pk,
         user_id=user.pk,
@@ -98,4 +109,5 @@ def quote_checkout(user, checkout_token: UUID, manager, discounts) -> CheckoutQu
         confirmation=program.confirmation,
         code_sender=program.code_sender,
         program=program,
+        balance_refresh=refreshed,
     )

@@ -1,5 +1,7 @@
 """Where a one-time code goes: pluggable senders, chosen per channel by
-``PointsProgram.code_sender``.
+``PointsProgram.code_sender``. Two kinds of code use them: payment
+confirmation codes (``purpose`` "payment") and payment password reset codes
+("password_reset", event ``points.password_reset_code``).
 
 - ``webhook``: the channel's webhook (event ``points.payment_code``) through
   the core outbox, so the channel's app can show it or text it to the member;
@@ -28,6 +30,9 @@ from .rules import PointsPaymentErrorCode, mask_email
 logger = logging.getLogger(__name__)
 
 CODE_EVENT = "points.payment_code"
+RESET_EVENT = "points.password_reset_code"
+PAYMENT = "payment"
+PASSWORD_RESET = "password_reset"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class CodeMessage:
     amount: Decimal
     currency: str
     points: int
+    purpose: str = PAYMENT  # or PASSWORD_RESET (no amount, currency, points)
 
 
 CodeSender = Callable[[CodeMessage], str]  # returns where it went (shown masked)
@@ -54,26 +60,38 @@ def send_by_webhook(message: CodeMessage) -> str:
     program = message.program
     if not program.webhook_url or not program.webhook_secret:
         raise _no_destination("The channel has no webhook to send the code to.")
-    outbox.enqueue_webhook(
-        program.webhook_url,
-        program.webhook_secret,
-        CODE_EVENT,
-        {
-            "channel": message.channel_slug,
-            "member": message.external_id,
-            "code": message.code,
-            "expires_at": message.expires_at.isoformat(),
-            "amount": str(message.amount),
-            "currency": message.currency,
-            "points": message.points,
-        },
-    )
+    body = {
+        "channel": message.channel_slug,
+        "member": message.external_id,
+        "code": message.code,
+        "expires_at": message.expires_at.isoformat(),
+    }
+    if message.purpose == PASSWORD_RESET:
+        event = RESET_EVENT
+    else:
+        event = CODE_EVENT
+        body.update(
+            amount=str(message.amount),
+            currency=message.currency,
+            points=message.points,
+        )
+    outbox.enqueue_webhook(program.webhook_url, program.webhook_secret, event, body)
     return "your channel's app"
 
 
 def send_by_email(message: CodeMessage) -> str:
     if not message.member_email:
         raise _no_destination("We have no e-mail address to send the code to.")
+    if message.purpose == PASSWORD_RESET:
+        outbox.enqueue_email(
+            message.member_email,
+            "Your payment password reset code",
+            f"Your code to set a new payment password is {message.code}. "
+            "It is valid for 5 minutes. Never share it; if you did not ask "
+            "for it, ignore this message.",
+            event_type=RESET_EVENT,
+        )
+        return mask_email(message.member_email)
     outbox.enqueue_email(
         message.member_email,
         "Your payment code",
@@ -87,7 +105,8 @@ def send_by_email(message: CodeMessage) -> str:
 
 def send_to_log(message: CodeMessage) -> str:
     logger.warning(
-        "points payment code for %s/%s: %s (development sender)",
+        "points %s code for %s/%s: %s (development sender)",
+        message.purpose,
         message.channel_slug,
         message.external_id,
         message.code,

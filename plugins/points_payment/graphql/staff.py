@@ -55,6 +55,7 @@ SCALARS = {
     SettingKind.MONEY: Decimal,
     SettingKind.POINTS: BigInt,
     SettingKind.SECONDS: graphene.Int,
+    SettingKind.DAYS: graphene.Int,
     SettingKind.URL: graphene.String,
 }
 

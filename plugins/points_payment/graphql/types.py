@@ -65,6 +65,18 @@ class MemberPoints(graphene.ObjectType):
         description="Unspent points by validity end, soonest first.",
     )
     period = graphene.Field(PointsPeriod, description="The settlement period.")
+    balance_refreshed_at = graphene.DateTime(
+        description=(
+            "Pass-through channels with a balance URL: when the channel's "
+            "answer became the balance (null: not refreshed)."
+        )
+    )
+    balance_refresh_error = graphene.String(
+        description=(
+            "Why the balance could not be refreshed from the channel (the "
+            "sign-in token's balance is shown); null when refreshed or not asked."
+        )
+    )
     history_page = graphene.Field(
         PointsHistoryPage,
         first=graphene.Int(default_value=20, description="At most 100."),
@@ -97,6 +109,8 @@ class MemberPoints(graphene.ObjectType):
             held=view.held,
             expiring=view.expiring[0][1] if view.expiring else None,
             history=movements,
+            balance_refreshed_at=view.balance_refreshed_at,
+            balance_refresh_error=view.balance_refresh_error or None,
         )
 
     @staticmethod
@@ -115,4 +129,61 @@ class MemberPoints(graphene.ObjectType):
         return PointsHistoryPage(
             movements=[movement(transfer) for transfer in transfers],
             next_cursor=next_cursor,
+        )
+
+
+class PointsChannelOverview(graphene.ObjectType):
+    """A channel's points for staff: the open period's figures, as the
+    console's Points page shows them."""
+
+    channel = graphene.String(required=True, description="Channel slug.")
+    mode = graphene.String(required=True, description="allowance or pass_through.")
+    enabled = graphene.Boolean(required=True)
+    period = graphene.Field(
+        PointsPeriod, description="The open settlement period (null: none open)."
+    )
+    quota = graphene.Int(description="The period's quota.")
+    granted = graphene.Int(
+        description=(
+            "Net points out of the quota: grants minus revocations "
+            "(pass-through: held and redeemed)."
+        )
+    )
+    held = graphene.Int(description="Points held by open checkouts.")
+    redeemed = graphene.Int(description="Redeemed points minus refunds.")
+    remaining = graphene.Int(description="What the quota still allows.")
+    expiring = graphene.List(
+        graphene.NonNull(PointsExpiry),
+        required=True,
+        description=(
+            "Members' unspent points per validity end, earliest first "
+            "(allowance mode; empty in pass-through mode)."
+        ),
+    )
+
+    @staticmethod
+    def from_view(view: "services.ChannelOverview"):
+        status = view.quota
+        period = status.period if status else None
+        return PointsChannelOverview(
+            channel=view.channel,
+            mode=view.mode,
+            enabled=view.enabled,
+            period=PointsPeriod(
+                id=period.id,
+                starts_at=period.starts_at,
+                ends_at=period.ends_at,
+                state=period.state,
+            )
+            if period
+            else None,
+            quota=status.quota if status else None,
+            granted=status.granted if status else None,
+            held=status.held if status else None,
+            redeemed=status.redeemed if status else None,
+            remaining=status.remaining if status else None,
+            expiring=[
+                PointsExpiry(points=points, expires_at=at)
+                for points, at in view.expiring
+            ],
         )

@@ -13,7 +13,12 @@ from plugins.core.choices import choices
 
 from ..confirmation.rules import ConfirmationMethod
 
-__all__ = ["PaymentCode", "PaymentConfirmation", "PaymentPassword"]
+__all__ = [
+    "PaymentCode",
+    "PaymentConfirmation",
+    "PaymentPassword",
+    "PaymentPasswordResetCode",
+]
 
 
 class PaymentCode(models.Model):
@@ -52,6 +57,26 @@ class PaymentPassword(models.Model):
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+
+
+class PaymentPasswordResetCode(models.Model):
+    """A one-time code that lets a member who forgot their payment password
+    set a new one; wrong codes count towards the password's lock."""
+
+    member = models.ForeignKey(
+        "channel_pricing.ChannelMember",
+        related_name="points_password_reset_codes",
+        on_delete=models.CASCADE,
+    )
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    # Set when the code was used, replaced by a newer one or killed by the lock.
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        indexes = [models.Index(fields=["member", "created_at"])]
 
 
 class PaymentConfirmation(models.Model):

@@ -69,6 +69,11 @@ class PointsProgram(models.Model):
     webhook_url = models.URLField(max_length=500, blank=True)
     webhook_secret = models.CharField(max_length=128, default=new_secret)
     balance_url = models.URLField(max_length=500, blank=True)
+    # Roll-over: when the open period's end passes, the next period opens with
+    # this length and quota (null quota: the ended period's); no length: the
+    # channel opens each period itself.
+    period_length_days = models.PositiveIntegerField(null=True, blank=True)
+    period_quota = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -82,6 +87,14 @@ class PointsProgram(models.Model):
                 check=Q(member_cap_per_period__isnull=True)
                 | Q(member_cap_per_period__gt=0),
                 name="points_program_member_cap_gt_0",
+            ),
+            models.CheckConstraint(
+                check=Q(period_length_days__isnull=True) | Q(period_length_days__gt=0),
+                name="points_program_period_length_gt_0",
+            ),
+            models.CheckConstraint(
+                check=Q(period_quota__isnull=True) | Q(period_quota__gte=0),
+                name="points_program_period_quota_gte_0",
             ),
         ]
 
