@@ -130,6 +130,16 @@ urlpatterns = [
     path("points/", points_views.points_list, name="points"),
     path("points/<slug:slug>/", points_views.points_channel, name="points-channel"),
     path(
+        "points/<slug:slug>/settings/",
+        points_views.points_settings,
+        name="points-settings",
+    ),
+    path(
+        "points/<slug:slug>/periods/open/",
+        points_views.points_open_period,
+        name="points-open-period",
+    ),
+    path(
         "points/<slug:slug>/periods/<int:period_id>/close/",
         points_views.points_close_period,
         name="points-close-period",

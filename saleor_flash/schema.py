@@ -17,6 +17,7 @@ from plugins.engagement.graphql.schema import EngagementMutations, EngagementQue
 from plugins.points_payment.graphql import gateway_listing
 from plugins.points_payment.graphql.confirmation import PointsPaymentMutations
 from plugins.points_payment.graphql.schema import PointsQueries
+from plugins.points_payment.graphql.staff import PointsStaffMutations
 from plugins.provider_dropship.graphql.schema import ProviderMutations, ProviderQueries
 from plugins.sale_windows.graphql.mutations import FlashSaleMutations
 from plugins.sale_windows.graphql.schema import FlashSaleQueries
@@ -41,6 +42,7 @@ class Mutation(
     EngagementMutations,
     ProviderMutations,
     PointsPaymentMutations,
+    PointsStaffMutations,
     saleor_api.Mutation,
 ):
     pass

@@ -20,6 +20,13 @@ def entry_path(channel_slug: str) -> str:
     return f"/c/{channel_slug}/"
 
 
+def channel_list() -> List[Tuple[int, str, str]]:
+    """``(id, slug, name)`` of every channel, by name."""
+    return list(
+        Channel.objects.order_by("name", "pk").values_list("pk", "slug", "name")
+    )
+
+
 def channel_ids_by_slug(slugs: Iterable[str]) -> Dict[str, int]:
     """``{slug: channel id}`` for the channels that exist among ``slugs``."""
     return dict(Channel.objects.filter(slug__in=list(slugs)).values_list("slug", "pk"))

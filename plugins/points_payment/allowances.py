@@ -390,7 +390,7 @@ def revoke(
         )
         if allowance is None:
             raise errors.MemberNotFound()
-        recheck_open(period)
+        recheck_open(period, ProgramMode.ALLOWANCE.value)
         release_timed_out(channel_id, allowance, hold_account, now)
         expire_lapsed(program, allowance, expired, now)
         if allowance.available < points:

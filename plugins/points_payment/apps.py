@@ -14,7 +14,8 @@ class PointsPaymentConfig(AppConfig):
 
         from .confirmation.rules import PointsPaymentErrorCode
         from .errors import PointsErrorCode
+        from .program_rules import ProgramErrorCode
         from .sign_in import record_points_claim
 
-        register_error_codes(PointsErrorCode, PointsPaymentErrorCode)
+        register_error_codes(PointsErrorCode, PointsPaymentErrorCode, ProgramErrorCode)
         register_sign_in_claim_listener(record_points_claim)

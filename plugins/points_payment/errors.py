@@ -30,6 +30,7 @@ class PointsErrorCode(str, Enum):
     INVALID_CURSOR = "invalid_cursor"
     INVALID_LIMIT = "invalid_limit"
     INVALID_REFERENCE = "invalid_reference"
+    PERIOD_ALREADY_OPEN = "period_already_open"
 
 
 class PointsError(Exception):
@@ -135,6 +136,11 @@ class InvalidPeriod(PointsError):
     default_message = (
         "A period needs an end after its start, a quota >= 0, and no other open period."
     )
+
+
+class PeriodAlreadyOpen(InvalidPeriod):
+    code = PointsErrorCode.PERIOD_ALREADY_OPEN.value
+    default_message = "The channel already has an open period."
 
 
 class InvalidCursor(PointsError):

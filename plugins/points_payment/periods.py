@@ -28,6 +28,13 @@ from .models import PointsProgram, SettlementPeriod
 from .programs import account, require_program
 from .records import PeriodView
 
+ONE_OPEN_PERIOD = "period_one_open_per_channel"
+
+
+def _constraint(error: IntegrityError) -> str:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
 
 def check_moment(value, param: str) -> None:
     if not hasattr(value, "utcoffset") or value.utcoffset() is None:
@@ -67,10 +74,11 @@ def open_period(
                     ends_at=ends_at,
                     quota=quota,
                 )
-        except IntegrityError:
-            raise errors.InvalidPeriod(
-                "The channel already has an open period."
-            ) from None
+        except IntegrityError as error:
+            # Only the one-open-period index: the CHECKs were checked above.
+            if _constraint(error) != ONE_OPEN_PERIOD:
+                raise
+            raise errors.PeriodAlreadyOpen() from None
         issuance = account(channel_id, AccountKind.ISSUANCE)
         quota_account = account(channel_id, AccountKind.QUOTA, period)
         if quota:
@@ -172,12 +180,18 @@ def spendable_period(channel_id: int, now: datetime) -> SettlementPeriod:
     return period
 
 
-def recheck_open(period: SettlementPeriod) -> None:
-    """After taking the account locks: a close that committed meanwhile wins."""
-    state = (
+def recheck_open(period: SettlementPeriod, mode: Optional[str] = None) -> None:
+    """After taking the account locks: a close that committed meanwhile wins,
+    and so does a switch of the program's mode (``program_settings`` takes
+    the quota or hold lock before switching) when ``mode`` is given."""
+    state, current_mode = (
         SettlementPeriod.objects.filter(pk=period.pk)
-        .values_list("state", flat=True)
+        .values_list("state", "channel__points_program__mode")
         .first()
-    )
+    ) or (None, None)
     if state != PeriodState.OPEN.value:
         raise errors.PeriodClosed()
+    if mode is not None and current_mode != mode:
+        raise errors.PointsNotEnabled(
+            f"This channel's points are now in {current_mode} mode.", param="mode"
+        )

@@ -149,7 +149,7 @@ def _hold(
                 [(AccountKind.QUOTA, period, ""), (AccountKind.HOLD, None, "")]
                 + posting,
             )
-            recheck_open(period)
+            recheck_open(period, program.mode)
             release_timed_out(channel_id, source, hold_account, now, member=external_id)
             available = pass_through.available(claim)
         else:
@@ -167,7 +167,7 @@ def _hold(
             )
             if source is None:
                 raise errors.MemberNotFound()
-            recheck_open(period)
+            recheck_open(period, program.mode)
             release_timed_out(channel_id, source, hold_account, now)
             expire_lapsed(program, source, expired, now)
             available = source.available
