@@ -34,6 +34,19 @@ _HASH_SALT = "flash.points.payment_code"
 _LOCK_NAMESPACE = 0x50C0  # advisory locks: (namespace, member id)
 
 
+def refuse_too_many_codes(code_model, member_id: int, now: datetime) -> None:
+    """At most CODE_REQUESTS_PER_WINDOW codes of this kind per member in the
+    window (payment codes and password-reset codes are counted apart)."""
+    recent = code_model.objects.filter(
+        member_id=member_id, created_at__gte=code_window_start(now)
+    ).count()
+    if recent >= CODE_REQUESTS_PER_WINDOW:
+        raise ConfirmationError(
+            PointsPaymentErrorCode.TOO_MANY_CODES,
+            "Too many codes requested; try again in 15 minutes.",
+        )
+
+
 @dataclass(frozen=True)
 class CodeSent:
     sent_to: str
@@ -66,14 +79,7 @@ def request_code(quote: CheckoutQuote, now: Optional[datetime] = None) -> CodeSe
     now = now or timezone.now()
     with transaction.atomic():
         _lock_member(quote.member_id)
-        recent = PaymentCode.objects.filter(
-            member_id=quote.member_id, created_at__gte=code_window_start(now)
-        ).count()
-        if recent >= CODE_REQUESTS_PER_WINDOW:
-            raise ConfirmationError(
-                PointsPaymentErrorCode.TOO_MANY_CODES,
-                "Too many codes requested; try again in 15 minutes.",
-            )
+        refuse_too_many_codes(PaymentCode, quote.member_id, now)
         PaymentCode.objects.filter(
             member_id=quote.member_id,
             checkout_token=quote.checkout_token,

@@ -30,15 +30,14 @@ from plugins.channel_pricing.member_checkout import member_for_user_id
 
 from ..models import PaymentPassword, PaymentPasswordResetCode
 from . import senders
+from .codes import refuse_too_many_codes
 from .errors import ConfirmationError
 from .passwords import locked_error
 from .quotes import program_or_refuse
 from .rules import (
     CODE_LIFETIME,
-    CODE_REQUESTS_PER_WINDOW,
     PasswordState,
     PointsPaymentErrorCode,
-    code_window_start,
     new_code,
     password_problem,
 )
@@ -86,14 +85,7 @@ def request_reset(user_id: int, now: Optional[datetime] = None) -> ResetCodeSent
         row = _locked_password_row(member.pk)  # serialises the member's requests
         if PasswordState(row.failed_attempts, row.locked_until).locked(now):
             raise locked_error(row.locked_until)
-        recent = PaymentPasswordResetCode.objects.filter(
-            member_id=member.pk, created_at__gte=code_window_start(now)
-        ).count()
-        if recent >= CODE_REQUESTS_PER_WINDOW:
-            raise ConfirmationError(
-                PointsPaymentErrorCode.TOO_MANY_CODES,
-                "Too many codes requested; try again in 15 minutes.",
-            )
+        refuse_too_many_codes(PaymentPasswordResetCode, member.pk, now)
         PaymentPasswordResetCode.objects.filter(
             member_id=member.pk, used_at__isnull=True
         ).update(used_at=now)
