@@ -8,8 +8,9 @@ lapsed unspent is the sum of the ended credits minus every debit so far
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -229,7 +230,7 @@ def _new_allowance(channel_id: int, period: SettlementPeriod, external_id: str) 
     return account(channel_id, AccountKind.ALLOWANCE, period, external_id).pk
 
 
-def _refused_grant(period: SettlementPeriod, quota_id: int, points: int):
+def _refused_grant(quota_id: int, points: int):
     """Why ``post_single`` refused a grant: the period closed meanwhile (a
     close that committed first wins), else the quota is used up."""
     with connection.cursor() as cursor:
@@ -246,6 +247,67 @@ def _refused_grant(period: SettlementPeriod, quota_id: int, points: int):
     return errors.QuotaExceeded(
         f"{points} points asked, {available} left in the quota."
     )
+
+
+@dataclass(frozen=True)
+class _KnownPeriod:
+    """A channel's open period as a grant last found it (per process)."""
+
+    period_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+# channel id -> its open period as last seen by a grant of this process.
+# Only a hint: the grant's statement finds the accounts only if the period
+# is still open with the same bounds (``_known_period_accounts``).
+_known_periods: Dict[int, _KnownPeriod] = {}
+
+
+def _known_period_accounts(channel_id: int, known: _KnownPeriod, external_id: str):
+    """The lookup of the quota and the member's allowance of ``known``,
+    empty unless that period is still the channel's open one, unchanged."""
+    accounts = PointsAccount._meta.db_table
+    return ledger.AccountsLookup(
+        f"SELECT (SELECT a.id FROM {accounts} a WHERE a.channel_id = p.channel_id "
+        "AND a.kind = %(quota_kind)s AND a.period_id = p.id AND a.external_id = '') "
+        f"AS debit, (SELECT a.id FROM {accounts} a WHERE a.channel_id = "
+        "p.channel_id AND a.kind = %(allowance_kind)s AND a.period_id = p.id AND "
+        "a.external_id = %(external_id)s) AS credit "
+        f"FROM {SettlementPeriod._meta.db_table} p WHERE p.id = %(known_period)s "
+        "AND p.channel_id = %(known_channel)s AND p.state = %(open)s "
+        "AND p.starts_at = %(known_starts)s AND p.ends_at = %(known_ends)s",
+        {
+            "quota_kind": AccountKind.QUOTA.value,
+            "allowance_kind": AccountKind.ALLOWANCE.value,
+            "external_id": external_id,
+            "known_period": known.period_id,
+            "known_channel": int(channel_id),
+            "open": PeriodState.OPEN.value,
+            "known_starts": known.starts_at,
+            "known_ends": known.ends_at,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class _Grant:
+    channel_id: int
+    member: str
+    points: int
+    transfer_id: str
+    expires_at: Optional[datetime]
+    reference: str
+
+    @property
+    def params(self) -> dict:
+        return {
+            "op": "grant",
+            "member": self.member,
+            "points": self.points,
+            "expires_at": self.expires_at,
+            "reference": self.reference,
+        }
 
 
 def grant(
@@ -266,89 +328,144 @@ def grant(
     authentication), else it is read here.
 
     A grant is a hot path (every grant of a channel debits one quota
-    account): a read of the period and account ids, then one statement
-    (``ledger.post_single``) that inserts the leg and locks the quota row
-    only for the rest of the transaction.
+    account). To a member with an account, in the period this process last
+    saw open: one statement (``ledger.post_single``) that finds the accounts
+    (only if that period is still open, unchanged), inserts the leg and
+    locks the quota row only for the rest of the transaction. Otherwise
+    (a new member, a new or ended period, any refusal): a read of the
+    period and account ids first.
+
+    No savepoint of its own: inside a caller's transaction, a refusal
+    leaves that transaction to be rolled back (the channel API does).
     """
     check_member(external_id)
     check_points(points)
     check_reference(reference)
     check_moment(expires_at)
     ledger.check_transfer_id(transfer_id)
-    params = {
-        "op": "grant",
-        "member": external_id,
-        "points": points,
-        "expires_at": expires_at,
-        "reference": reference,
-    }
-    with transaction.atomic():
+    asked = _Grant(
+        int(channel_id), external_id, points, transfer_id, expires_at, reference
+    )
+    with transaction.atomic(savepoint=False):
         if program is not None and program.channel_id == channel_id:
             check_program(program, ProgramMode.ALLOWANCE)
         else:
             require_program(channel_id, ProgramMode.ALLOWANCE)
-        now = timezone.now()
-        try:
+        known = _known_periods.get(asked.channel_id)
+        if known is not None:
+            done = _grant_in_known_period(asked, known, timezone.now())
+            if done is not None:
+                return done
+        return _grant_after_reading_accounts(asked)
+
+
+def _grant_in_known_period(
+    asked: _Grant, known: _KnownPeriod, now: datetime
+) -> Optional[TransferView]:
+    """The grant in one statement, or None if the known period can't take
+    it as known (nothing written: read the accounts)."""
+    if not known.starts_at <= now < known.ends_at:
+        return None
+    validity = expiry_for_grant(asked.expires_at, now, known.ends_at)
+    if validity is None:
+        return None
+    done = ledger.post_single(
+        asked.channel_id,
+        asked.transfer_id,
+        TransferCode.GRANT,
+        AccountKind.QUOTA,
+        AccountKind.ALLOWANCE,
+        _known_period_accounts(asked.channel_id, known, asked.member),
+        asked.points,
+        known.period_id,
+        now,
+        member=asked.member,
+        reference=asked.reference,
+        expires_at=validity,
+        params=asked.params,
+    )
+    if done.outcome == ledger.NO_ACCOUNTS:
+        return None
+    return _granted(asked, done, known.period_id, now, validity)
+
+
+def _granted(
+    asked: _Grant,
+    done: ledger.SingleOutcome,
+    period_id: int,
+    now: datetime,
+    validity: datetime,
+) -> TransferView:
+    if done.outcome == ledger.ID_TAKEN:
+        first = ledger.replay(asked.channel_id, asked.transfer_id, asked.params)
+        if first is None:  # pragma: no cover - transfers are never deleted
+            raise errors.TransferIdReused()
+        return first
+    if done.outcome == ledger.REFUSED:
+        raise _refused_grant(done.debit_id, asked.points)
+    return TransferView(
+        id=asked.transfer_id,
+        code=TransferCode.GRANT.value,
+        points=asked.points,
+        member=asked.member,
+        reference=asked.reference,
+        created_at=now,
+        state=TransferState.POSTED.value,
+        expires_at=validity,
+        period_id=period_id,
+    )
+
+
+def _grant_after_reading_accounts(asked: _Grant) -> TransferView:
+    """The grant with the open period and the account ids read first (and
+    remembered for the next grants of this process)."""
+    channel_id, external_id = asked.channel_id, asked.member
+    _known_periods.pop(channel_id, None)
+    now = timezone.now()
+    try:
+        period, quota_id, allowance_id = _grant_accounts(channel_id, external_id)
+        if period.ends_at <= now:
+            # Ended: the next period opens if the program rolls over (or
+            # another call just opened it); read again.
+            roll_over(channel_id)
+            now = timezone.now()
             period, quota_id, allowance_id = _grant_accounts(channel_id, external_id)
-            if period.ends_at <= now:
-                # Ended: the next period opens if the program rolls over (or
-                # another call just opened it); read again.
-                roll_over(channel_id)
-                now = timezone.now()
-                period, quota_id, allowance_id = _grant_accounts(
-                    channel_id, external_id
-                )
-            if not period.starts_at <= now < period.ends_at:
-                raise errors.PeriodClosed(
-                    "The settlement period is not valid now (not started or ended)."
-                )
-            validity = expiry_for_grant(expires_at, now, period.ends_at)
-            if validity is None:
-                raise errors.InvalidExpiresAt()
-            if quota_id is None:
-                raise errors.QuotaExceeded()
-        except errors.PointsError:
-            # A retry of a grant made before the period ended is its replay.
-            first = ledger.replay(channel_id, transfer_id, params)
-            if first is not None:
-                return first
-            raise
-        if allowance_id is None:
-            allowance_id = _new_allowance(channel_id, period, external_id)
-        outcome = ledger.post_single(
-            channel_id,
-            transfer_id,
-            TransferCode.GRANT,
-            AccountKind.QUOTA,
-            quota_id,
-            AccountKind.ALLOWANCE,
-            allowance_id,
-            points,
-            period.pk,
-            now,
-            member=external_id,
-            reference=reference,
-            expires_at=validity,
-            params=params,
-        )
-        if outcome == ledger.ID_TAKEN:
-            first = ledger.replay(channel_id, transfer_id, params)
-            if first is None:  # pragma: no cover - transfers are never deleted
-                raise errors.TransferIdReused()
+        if not period.starts_at <= now < period.ends_at:
+            raise errors.PeriodClosed(
+                "The settlement period is not valid now (not started or ended)."
+            )
+        validity = expiry_for_grant(asked.expires_at, now, period.ends_at)
+        if validity is None:
+            raise errors.InvalidExpiresAt()
+        if quota_id is None:
+            raise errors.QuotaExceeded()
+    except errors.PointsError:
+        # A retry of a grant made before the period ended is its replay.
+        first = ledger.replay(channel_id, asked.transfer_id, asked.params)
+        if first is not None:
             return first
-        if outcome == ledger.REFUSED:
-            raise _refused_grant(period, quota_id, points)
-        return TransferView(
-            id=transfer_id,
-            code=TransferCode.GRANT.value,
-            points=points,
-            member=external_id,
-            reference=reference,
-            created_at=now,
-            state=TransferState.POSTED.value,
-            expires_at=validity,
-            period_id=period.pk,
-        )
+        raise
+    if allowance_id is None:
+        allowance_id = _new_allowance(channel_id, period, external_id)
+    done = ledger.post_single(
+        channel_id,
+        asked.transfer_id,
+        TransferCode.GRANT,
+        AccountKind.QUOTA,
+        AccountKind.ALLOWANCE,
+        ledger.known_accounts(quota_id, allowance_id),
+        asked.points,
+        period.pk,
+        now,
+        member=external_id,
+        reference=asked.reference,
+        expires_at=validity,
+        params=asked.params,
+    )
+    _known_periods[channel_id] = _KnownPeriod(
+        period.pk, period.starts_at, period.ends_at
+    )
+    return _granted(asked, done, period.pk, now, validity)
 
 
 def revoke(

@@ -229,6 +229,7 @@ def apply(
 POSTED = "posted"
 ID_TAKEN = "id_taken"
 REFUSED = "refused"
+NO_ACCOUNTS = "no_accounts"
 
 
 def _within(flag: AccountFlag, side: str) -> str:
@@ -242,14 +243,41 @@ def _within(flag: AccountFlag, side: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class AccountsLookup:
+    """The two accounts of a single-leg transfer as SQL: a query giving one
+    row ``(debit, credit)``, either NULL when not found, with its
+    parameters (named; none may be called like ``post_single``'s own)."""
+
+    sql: str
+    params: Dict[str, Any]
+
+
+def known_accounts(debit_id: int, credit_id: int) -> AccountsLookup:
+    return AccountsLookup(
+        "SELECT %(debit_id)s::bigint AS debit, %(credit_id)s::bigint AS credit",
+        {"debit_id": debit_id, "credit_id": credit_id},
+    )
+
+
+@dataclass(frozen=True)
+class SingleOutcome:
+    """What ``post_single`` did: ``POSTED``; ``ID_TAKEN`` (nothing written:
+    replay it); ``REFUSED`` (a flag refused it: the caller raises, so the
+    transaction undoes the inserted leg); or ``NO_ACCOUNTS`` (the lookup
+    found no pair: nothing written). ``debit_id``: as looked up."""
+
+    outcome: str
+    debit_id: Optional[int]
+
+
 def post_single(
     channel_id: int,
     transfer_id: str,
     code: TransferCode,
     debit: AccountKind,
-    debit_id: int,
     credit: AccountKind,
-    credit_id: int,
+    accounts: AccountsLookup,
     points: int,
     period_id: int,
     now: datetime,
@@ -258,48 +286,48 @@ def post_single(
     reference: str = "",
     expires_at: Optional[datetime] = None,
     params: Optional[Dict[str, Any]] = None,
-) -> str:
-    """One posted single-leg transfer in one statement: insert the leg
-    (unless its id is taken), then debit, then credit, each only if the one
-    before succeeded and the account's flag allows it.
+) -> SingleOutcome:
+    """One posted single-leg transfer in one statement: look the accounts
+    up, insert the leg (unless its id is taken), then debit, then credit,
+    each only if the one before succeeded and the account's flag allows it.
 
     The accounts need no lock beforehand: each UPDATE locks its row as the
     statement's last steps, debit first. So a hot account (a channel's
     quota) is locked from here to the commit only, not across the request.
     Keep the debit's pk lower than the credit's (one lock order everywhere,
     ``lock_accounts``), as for quota -> allowance.
-
-    Returns ``POSTED``; ``ID_TAKEN`` (nothing written: replay it); or
-    ``REFUSED`` (a flag refused it: the caller raises, so its atomic block
-    undoes the inserted leg).
     """
     transfers = PointsTransfer._meta.db_table
-    accounts = PointsAccount._meta.db_table
+    table = PointsAccount._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH leg AS (INSERT INTO {transfers} (channel_id, transfer_id, leg, "
+            f"WITH pair AS ({accounts.sql}), "
+            f"leg AS (INSERT INTO {transfers} (channel_id, transfer_id, leg, "
             "code, kind, state, debit_account_id, credit_account_id, points, "
             "period_id, member, reference, pending_id, expires_at, timeout_at, "
-            "params, created_at) VALUES (%(channel)s, %(transfer_id)s, 0, %(code)s, "
-            "%(kind)s, %(state)s, %(debit)s, %(credit)s, %(points)s, %(period)s, "
+            "params, created_at) SELECT %(channel)s, %(transfer_id)s, 0, %(code)s, "
+            "%(kind)s, %(state)s, pair.debit, pair.credit, %(points)s, %(period)s, "
             "%(member)s, %(reference)s, NULL, %(expires_at)s, NULL, "
-            "%(params)s::jsonb, %(now)s) "
-            "ON CONFLICT (channel_id, transfer_id, leg) DO NOTHING RETURNING id), "
-            f"debited AS (UPDATE {accounts} SET debits_posted = debits_posted "
-            "+ %(points)s WHERE id = %(debit)s AND EXISTS (SELECT 1 FROM leg)"
+            "%(params)s::jsonb, %(now)s FROM pair WHERE pair.debit IS NOT NULL "
+            "AND pair.credit IS NOT NULL "
+            "ON CONFLICT (channel_id, transfer_id, leg) DO NOTHING "
+            "RETURNING debit_account_id, credit_account_id), "
+            f"debited AS (UPDATE {table} SET debits_posted = debits_posted "
+            "+ %(points)s WHERE id = (SELECT debit_account_id FROM leg)"
             f"{_within(ACCOUNT_FLAGS[debit], 'debit')} RETURNING id), "
-            f"credited AS (UPDATE {accounts} SET credits_posted = credits_posted "
-            "+ %(points)s WHERE id = %(credit)s AND EXISTS (SELECT 1 FROM debited)"
+            f"credited AS (UPDATE {table} SET credits_posted = credits_posted "
+            "+ %(points)s WHERE id = (SELECT credit_account_id FROM leg) "
+            "AND EXISTS (SELECT 1 FROM debited)"
             f"{_within(ACCOUNT_FLAGS[credit], 'credit')} RETURNING id) "
-            "SELECT EXISTS (SELECT 1 FROM leg), EXISTS (SELECT 1 FROM credited)",
+            "SELECT pair.debit, pair.credit, EXISTS (SELECT 1 FROM leg), "
+            "EXISTS (SELECT 1 FROM credited) FROM pair",
             {
+                **accounts.params,
                 "channel": int(channel_id),
                 "transfer_id": transfer_id,
                 "code": code.value,
                 "kind": TransferKind.SINGLE.value,
                 "state": TransferState.POSTED.value,
-                "debit": debit_id,
-                "credit": credit_id,
                 "points": points,
                 "period": period_id,
                 "member": member,
@@ -309,10 +337,13 @@ def post_single(
                 "now": now,
             },
         )
-        inserted, credited = cursor.fetchone()
+        row = cursor.fetchone()
+    debit_id, credit_id, inserted, credited = row or (None, None, False, False)
+    if debit_id is None or credit_id is None:
+        return SingleOutcome(NO_ACCOUNTS, debit_id)
     if not inserted:
-        return ID_TAKEN
-    return POSTED if credited else REFUSED
+        return SingleOutcome(ID_TAKEN, debit_id)
+    return SingleOutcome(POSTED if credited else REFUSED, debit_id)
 
 
 def view(transfer: PointsTransfer) -> TransferView:

@@ -274,6 +274,36 @@ def test_close_period_statement_and_no_spending_after():
     assert services.audit() == []
 
 
+def test_a_grant_never_lands_in_a_period_it_last_saw_open():
+    """Grants remember the open period per process; a closed, moved or
+    replaced period is read again, never granted into."""
+    channel = make_program(quota=1000)
+    services.grant(channel, "m1", 10, transfer_id="g-seen")  # remembered
+    first = services.current_period(channel)
+    services.close_period(channel, first.pk)
+    with pytest.raises(errors.PeriodClosed):
+        services.grant(channel, "m1", 10, transfer_id="g-closed")
+    now = timezone.now()
+    second = services.open_period(channel, now, now + timedelta(days=3), 500)
+    landed = services.grant(channel, "m1", 20, transfer_id="g-next")
+    assert landed.period_id == second.id != first.pk
+    # The open period's end moved (the hint's bounds no longer match).
+    type(first).objects.filter(pk=second.id).update(ends_at=now + timedelta(days=1))
+    moved = services.grant(channel, "m1", 5, transfer_id="g-moved")
+    assert moved.expires_at == now + timedelta(days=1)
+    with pytest.raises(errors.InvalidExpiresAt):
+        services.grant(
+            channel,
+            "m1",
+            5,
+            transfer_id="g-late-expiry",
+            expires_at=now + timedelta(days=2),
+        )
+    assert services.balance(channel, "m1").available == 25
+    assert services.quota_status(channel).granted == 25
+    assert services.audit() == []
+
+
 def test_nothing_spent_after_the_period_end():
     channel = make_program()
     services.grant(channel, "m1", 100, transfer_id="g")
