@@ -1,6 +1,6 @@
 """Statistics: write-only ingestion keys, the raw event table (partitioned by
-day, created by a RunSQL migration, so ``managed = False`` here) and the
-hourly roll-ups analysis reads."""
+day, created by a RunSQL migration; managed, so ``flush`` truncates it) and
+the hourly roll-ups analysis reads."""
 
 import secrets
 
@@ -79,7 +79,6 @@ class Event(models.Model):
     quantity = models.IntegerField(null=True)
 
     class Meta:
-        managed = False
         db_table = "engagement_event"
 
 
