@@ -19,7 +19,10 @@ class ApiNonce(models.Model):
     """
 
     channel = models.ForeignKey(
-        "channel_pricing.Channel", related_name="+", on_delete=models.CASCADE
+        "channel_pricing.Channel",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_index=False,  # first in the unique key
     )
     nonce = models.CharField(max_length=128)
     expires_at = models.DateTimeField(db_index=True)
@@ -48,7 +51,10 @@ class IdempotencyRecord(models.Model):
     STATES = [(IN_FLIGHT, "In flight"), (DONE, "Done")]
 
     channel = models.ForeignKey(
-        "channel_pricing.Channel", related_name="+", on_delete=models.CASCADE
+        "channel_pricing.Channel",
+        related_name="+",
+        on_delete=models.CASCADE,
+        db_index=False,  # first in the unique key
     )
     key = models.CharField(max_length=255)
     # SHA-256 of method, path with query and body: "the same request".

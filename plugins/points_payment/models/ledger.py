@@ -205,10 +205,12 @@ class PointsTransfer(models.Model):
     post/void leg resolves it.
     """
 
+    # Indexed first in the unique key and the listing indexes below.
     channel = models.ForeignKey(
         "channel_pricing.Channel",
         related_name="points_transfers",
         on_delete=models.PROTECT,
+        db_index=False,
     )
     transfer_id = models.CharField(max_length=255)
     leg = models.PositiveSmallIntegerField(default=0)
@@ -234,6 +236,7 @@ class PointsTransfer(models.Model):
         blank=True,
         related_name="resolutions",
         on_delete=models.PROTECT,
+        db_index=False,  # the partial index below: most legs have none
     )
     # Grants and refunds into an allowance: the points' validity end.
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -259,6 +262,11 @@ class PointsTransfer(models.Model):
         indexes = [
             models.Index(fields=["channel", "member", "-id"]),
             models.Index(fields=["channel", "-id"]),
+            models.Index(
+                fields=["pending"],
+                name="transfer_resolutions",
+                condition=Q(pending__isnull=False),
+            ),
             models.Index(
                 fields=["timeout_at"],
                 name="transfer_pending_timeout",
