@@ -84,52 +84,76 @@ def _lock(cursor, name: str, moment: datetime, seconds: int) -> None:
     )
 
 
+def _hour_params(hour: datetime) -> dict:
+    return {"hour": hour, "end": hour + timedelta(hours=1)}
+
+
+def _day_params(day: datetime) -> dict:
+    return {"day": day, "day_end": day + timedelta(days=1)}
+
+
+def _roll_hour_rows(cursor, hour: datetime) -> None:
+    """Rebuild one hour's roll-ups (in the caller's transaction)."""
+    params = _hour_params(hour)
+    _lock(cursor, "engagement-rollup", hour, 3600)
+    cursor.execute("DELETE FROM engagement_hourlyrollup WHERE hour = %s", [hour])
+    cursor.execute("DELETE FROM engagement_timeonpagerollup WHERE hour = %s", [hour])
+    cursor.execute(
+        "DELETE FROM engagement_scoperollup WHERE period = 'h' AND period_start = %s",
+        [hour],
+    )
+    cursor.execute(_ROLL_EVENTS, params)
+    cursor.execute(_ROLL_TIME_ON_PAGE, params)
+    cursor.execute(_ROLL_SCOPES_OF_HOUR, params)
+
+
+def _roll_day_rows(cursor, day: datetime) -> None:
+    """Rebuild a day's scope totals from its committed hours (in the
+    caller's transaction). The day is rebuilt by one roller at a time, and
+    after that roller's hours of it are committed: the last rebuild sees
+    every hour committed before it."""
+    _lock(cursor, "engagement-rollup-day", day, 86400)
+    cursor.execute(
+        "DELETE FROM engagement_scoperollup WHERE period = 'd' AND period_start = %s",
+        [day],
+    )
+    cursor.execute(_ROLL_SCOPES_OF_DAY, _day_params(day))
+
+
+def _day_of(hour: datetime) -> datetime:
+    return hour.replace(hour=0)
+
+
 def roll_hour(hour: datetime) -> None:
     """Rebuild the roll-ups of one hour, and its day's scope totals
     (idempotent)."""
-    day = hour.replace(hour=0)
-    params = {
-        "hour": hour,
-        "end": hour + timedelta(hours=1),
-        "day": day,
-        "day_end": day + timedelta(days=1),
-    }
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock(cursor, "engagement-rollup", hour, 3600)
-        cursor.execute("DELETE FROM engagement_hourlyrollup WHERE hour = %s", [hour])
-        cursor.execute(
-            "DELETE FROM engagement_timeonpagerollup WHERE hour = %s", [hour]
-        )
-        cursor.execute(
-            "DELETE FROM engagement_scoperollup WHERE period = 'h' "
-            "AND period_start = %s",
-            [hour],
-        )
-        cursor.execute(_ROLL_EVENTS, params)
-        cursor.execute(_ROLL_TIME_ON_PAGE, params)
-        cursor.execute(_ROLL_SCOPES_OF_HOUR, params)
-        # The day is rebuilt by one roller at a time, after the others'
-        # hours of it are committed (the lock is taken after them).
-        _lock(cursor, "engagement-rollup-day", day, 86400)
-        cursor.execute(
-            "DELETE FROM engagement_scoperollup WHERE period = 'd' "
-            "AND period_start = %s",
-            [day],
-        )
-        cursor.execute(_ROLL_SCOPES_OF_DAY, params)
+        _roll_hour_rows(cursor, hour)
+        _roll_day_rows(cursor, _day_of(hour))
 
 
 def roll_dirty_hours(limit: Optional[int] = None) -> List[datetime]:
-    """Re-roll every hour marked dirty; returns the hours rolled."""
+    """Re-roll every hour marked dirty, then each of their days once (a
+    day's totals are rebuilt once per pass, not once per hour: fewer dead
+    rows for the funnel's index to step over); returns the hours rolled.
+
+    A mark is deleted only after its hour and its day are rebuilt, and only
+    if no writer bumped its generation meanwhile: a pass that dies midway
+    leaves its marks for the next one."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT hour, generation FROM engagement_dirtyhour ORDER BY hour"
             + (f" LIMIT {int(limit)}" if limit else "")
         )
         dirty = cursor.fetchall()
-    for hour, generation in dirty:
-        roll_hour(hour)
-        with connection.cursor() as cursor:
+    for hour, _ in dirty:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _roll_hour_rows(cursor, hour)
+    for day in sorted({_day_of(hour) for hour, _ in dirty}):
+        with transaction.atomic(), connection.cursor() as cursor:
+            _roll_day_rows(cursor, day)
+    with connection.cursor() as cursor:
+        for hour, generation in dirty:
             cursor.execute(
                 "DELETE FROM engagement_dirtyhour WHERE hour = %s AND generation = %s",
                 [hour, generation],
