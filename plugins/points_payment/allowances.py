@@ -264,9 +264,29 @@ class _KnownPeriod:
 _known_periods: Dict[int, _KnownPeriod] = {}
 
 
+# The grant's guard on the program, in the statement that writes it: the
+# program is enabled in allowance mode, its row held FOR KEY SHARE to the
+# commit. A mode switch (``program_settings.set_program``, FOR UPDATE)
+# waits for the grants under way and then sees them (mode_locked); a grant
+# that comes while a switch is under way waits for it, re-reads the row and
+# finds no accounts (then ``require_program`` refuses it).
+_ALLOWANCE_PROGRAM = (
+    f"FROM {PointsProgram._meta.db_table} pr WHERE pr.channel_id = %(grant_channel)s "
+    "AND pr.enabled AND pr.mode = %(allowance_mode)s"
+)
+
+
+def _program_params(channel_id: int) -> dict:
+    return {
+        "grant_channel": int(channel_id),
+        "allowance_mode": ProgramMode.ALLOWANCE.value,
+    }
+
+
 def _known_period_accounts(channel_id: int, known: _KnownPeriod, external_id: str):
     """The lookup of the quota and the member's allowance of ``known``,
-    empty unless that period is still the channel's open one, unchanged."""
+    empty unless that period is still the channel's open one, unchanged,
+    and the program takes grants (``_ALLOWANCE_PROGRAM``)."""
     accounts = PointsAccount._meta.db_table
     return ledger.AccountsLookup(
         f"SELECT (SELECT a.id FROM {accounts} a WHERE a.channel_id = p.channel_id "
@@ -274,10 +294,13 @@ def _known_period_accounts(channel_id: int, known: _KnownPeriod, external_id: st
         f"AS debit, (SELECT a.id FROM {accounts} a WHERE a.channel_id = "
         "p.channel_id AND a.kind = %(allowance_kind)s AND a.period_id = p.id AND "
         "a.external_id = %(external_id)s) AS credit "
-        f"FROM {SettlementPeriod._meta.db_table} p WHERE p.id = %(known_period)s "
+        f"FROM {SettlementPeriod._meta.db_table} p, (SELECT 1 "
+        f"{_ALLOWANCE_PROGRAM} FOR KEY SHARE) AS program "
+        "WHERE p.id = %(known_period)s "
         "AND p.channel_id = %(known_channel)s AND p.state = %(open)s "
         "AND p.starts_at = %(known_starts)s AND p.ends_at = %(known_ends)s",
         {
+            **_program_params(channel_id),
             "quota_kind": AccountKind.QUOTA.value,
             "allowance_kind": AccountKind.ALLOWANCE.value,
             "external_id": external_id,
@@ -286,6 +309,21 @@ def _known_period_accounts(channel_id: int, known: _KnownPeriod, external_id: st
             "open": PeriodState.OPEN.value,
             "known_starts": known.starts_at,
             "known_ends": known.ends_at,
+        },
+    )
+
+
+def _read_accounts(channel_id: int, quota_id: int, allowance_id: int):
+    """The lookup of accounts read before, empty unless the program takes
+    grants (``_ALLOWANCE_PROGRAM``)."""
+    return ledger.AccountsLookup(
+        "SELECT %(read_quota)s::integer AS debit, "
+        f"%(read_allowance)s::integer AS credit {_ALLOWANCE_PROGRAM} "
+        "FOR KEY SHARE",
+        {
+            **_program_params(channel_id),
+            "read_quota": quota_id,
+            "read_allowance": allowance_id,
         },
     )
 
@@ -453,7 +491,7 @@ def _grant_after_reading_accounts(asked: _Grant) -> TransferView:
         TransferCode.GRANT,
         AccountKind.QUOTA,
         AccountKind.ALLOWANCE,
-        ledger.known_accounts(quota_id, allowance_id),
+        _read_accounts(channel_id, quota_id, allowance_id),
         asked.points,
         period.pk,
         now,
@@ -462,6 +500,10 @@ def _grant_after_reading_accounts(asked: _Grant) -> TransferView:
         expires_at=validity,
         params=asked.params,
     )
+    if done.outcome == ledger.NO_ACCOUNTS:
+        # The program changed under way (switched mode, turned off).
+        require_program(channel_id, ProgramMode.ALLOWANCE)
+        raise errors.PointsNotEnabled()  # pragma: no cover - the line above
     _known_periods[channel_id] = _KnownPeriod(
         period.pk, period.starts_at, period.ends_at
     )

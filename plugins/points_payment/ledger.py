@@ -253,13 +253,6 @@ class AccountsLookup:
     params: Dict[str, Any]
 
 
-def known_accounts(debit_id: int, credit_id: int) -> AccountsLookup:
-    return AccountsLookup(
-        "SELECT %(debit_id)s::bigint AS debit, %(credit_id)s::bigint AS credit",
-        {"debit_id": debit_id, "credit_id": credit_id},
-    )
-
-
 @dataclass(frozen=True)
 class SingleOutcome:
     """What ``post_single`` did: ``POSTED``; ``ID_TAKEN`` (nothing written:

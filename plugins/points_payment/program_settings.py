@@ -73,7 +73,8 @@ def _period_in_use(channel_id: int) -> bool:
     grant, revocation and hold locks one of them), so a transfer under way
     commits first and is seen; a hold or revocation that locks later
     re-reads the mode (``periods.recheck_open``) and is refused. A grant
-    (``ledger.post_single``) does not re-read it (docs/points.md)."""
+    holds the program's row (FOR KEY SHARE) from its write to its commit,
+    which the caller's FOR UPDATE of the program waits for (docs/points.md)."""
     period = SettlementPeriod.objects.filter(
         channel_id=channel_id, state=PeriodState.OPEN.value
     ).first()

@@ -251,3 +251,96 @@ def test_sweep_and_post_racing_on_a_timed_out_hold_resolve_it_once():
     posted = holds.filter(state="posted").count()
     assert balance.available == 100 - 10 * posted and balance.held == 0
     assert services.audit() == []
+
+
+def _in_thread(work):
+    """Start ``work()`` in a thread with its own connection; a future."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+
+    def run():
+        try:
+            return work()
+        finally:
+            connection.close()
+
+    future = pool.submit(run)
+    pool.shutdown(wait=False)
+    return future
+
+
+def _held_open(work, ready, release):
+    """``work()`` in a transaction kept open until ``release`` is set."""
+    from django.db import transaction
+
+    def run():
+        with transaction.atomic():
+            result = work()
+            ready.set()
+            release.wait(20)
+        return result
+
+    return _in_thread(run)
+
+
+def _slug(channel_id):
+    from plugins.channel_pricing.models import Channel
+
+    return Channel.objects.get(pk=channel_id).slug
+
+
+def test_a_grant_waits_for_a_mode_switch_under_way_and_is_refused():
+    import threading
+
+    from plugins.points_payment import program_settings
+
+    channel = make_program(quota=1000)
+    switched, release = threading.Event(), threading.Event()
+    switch = _held_open(
+        lambda: program_settings.set_program(_slug(channel), {"mode": "pass_through"}),
+        switched,
+        release,
+    )
+    assert switched.wait(20)
+    grant = _in_thread(
+        lambda: services.grant(channel, "m1", 10, transfer_id="g-during-switch")
+    )
+    time.sleep(0.5)
+    assert not grant.done()  # waits on the program's row
+    release.set()
+    switch.result(20)
+    with pytest.raises(errors.PointsNotEnabled):
+        grant.result(20)
+    assert not PointsTransfer.objects.filter(
+        channel_id=channel, transfer_id="g-during-switch"
+    ).exists()
+    assert services.audit() == []
+
+
+def test_a_mode_switch_waits_for_a_grant_under_way_and_is_refused():
+    import threading
+
+    from plugins.points_payment import program_settings
+    from plugins.points_payment.program_rules import ProgramRefused
+
+    channel = make_program(quota=1000)
+    granted, release = threading.Event(), threading.Event()
+    grant = _held_open(
+        lambda: services.grant(channel, "m1", 10, transfer_id="g-before-switch"),
+        granted,
+        release,
+    )
+    assert granted.wait(20)
+    switch = _in_thread(
+        lambda: program_settings.set_program(_slug(channel), {"mode": "pass_through"})
+    )
+    time.sleep(0.5)
+    assert not switch.done()
+    release.set()
+    grant.result(20)
+    with pytest.raises(ProgramRefused) as refusal:
+        switch.result(20)
+    assert {v.code.value for v in refusal.value.violations} == {"mode_locked"}
+    assert services.balance(channel, "m1").available == 10
+    assert services.audit() == []
