@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence, Tuple
 
 import redis
 from django.conf import settings
@@ -66,6 +66,33 @@ def allow(scope: str, key: str, limit: Limit, now: Optional[float] = None) -> bo
         logger.warning("rate limit %s not checked (Redis: %s); allowed", scope, error)
         return True
     return int(count) <= limit.count
+
+
+def first_over(
+    checks: Sequence[Tuple[str, str, Limit]], now: Optional[float] = None
+) -> Optional[str]:
+    """Count one event for each ``(scope, key, limit)`` in one round trip;
+    the scope of the first check over its limit, else None.
+
+    Fails open (None) when Redis does not answer."""
+    moment = time.time() if now is None else now
+    live = [check for check in checks if check[1] and not check[2].off]
+    if not live:
+        return None
+    try:
+        pipe = _client().pipeline(transaction=False)
+        for scope, key, limit in live:
+            name = window_key(scope, key, limit, moment)
+            pipe.incr(name)
+            pipe.expire(name, limit.seconds + 1)
+        answers = pipe.execute()
+    except redis.RedisError as error:
+        logger.warning("rate limits not checked (Redis: %s); allowed", error)
+        return None
+    for (scope, _key, limit), count in zip(live, answers[::2]):
+        if int(count) > limit.count:
+            return scope
+    return None
 
 
 def client_address(request) -> str:

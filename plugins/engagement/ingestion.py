@@ -15,7 +15,7 @@ from typing import Dict, Optional, Tuple
 
 from django.conf import settings
 
-from plugins.core.rate_limit import Limit, allow
+from plugins.core.rate_limit import Limit, first_over
 
 from . import queue
 from .domain import BatchError, CleanEvent, clean_batch
@@ -102,9 +102,13 @@ def ip_limit() -> Limit:
 
 
 def check_rate(public_key: str, address: str) -> None:
-    if not allow("events-ip", address, ip_limit()):
+    """Both limits counted in one Redis round trip."""
+    over = first_over(
+        [("events-ip", address, ip_limit()), ("events-key", public_key, key_limit())]
+    )
+    if over == "events-ip":
         raise IngestRefused(429, "rate_limited", "Too many batches from this address.")
-    if not allow("events-key", public_key, key_limit()):
+    if over == "events-key":
         raise IngestRefused(429, "rate_limited", "Too many batches for this key.")
 
 

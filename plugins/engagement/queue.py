@@ -73,6 +73,19 @@ def client() -> redis.Redis:
     return found
 
 
+_push_scripts = {}
+
+
+def _push_script(redis_client: redis.Redis):
+    """``_PUSH`` registered on the client: sent by its SHA (EVALSHA), the
+    text only when Redis lost it (one per client, as ``client`` keeps)."""
+    script = _push_scripts.get(redis_client)
+    if script is None:
+        script = redis_client.register_script(_PUSH)
+        _push_scripts[redis_client] = script
+    return script
+
+
 def push(events: Sequence[Tuple[str, dict]]) -> Tuple[int, bool]:
     """Queue ``(event_id, payload)`` pairs, dropping ids seen in the last 48 h.
 
@@ -82,7 +95,7 @@ def push(events: Sequence[Tuple[str, dict]]) -> Tuple[int, bool]:
     for event_id, payload in events:
         argv.append(event_id)
         argv.append(json.dumps(payload, separators=(",", ":")))
-    pushed, flagged = client().eval(_PUSH, 2, QUEUE, DRAIN_FLAG, *argv)
+    pushed, flagged = _push_script(client())(keys=[QUEUE, DRAIN_FLAG], args=argv)
     return int(pushed), bool(flagged)
 
 
