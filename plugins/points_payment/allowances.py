@@ -373,6 +373,10 @@ def grant(
     (a new member, a new or ended period, any refusal): a read of the
     period and account ids first.
 
+    Either way the statement that writes the grant also checks that the
+    program takes grants and holds its row to the commit
+    (``_ALLOWANCE_PROGRAM``): a mode switch and a grant never interleave.
+
     No savepoint of its own: inside a caller's transaction, a refusal
     leaves that transaction to be rolled back (the channel API does).
     """
