@@ -1,12 +1,14 @@
 """The console's Points page in Chromium: quota figures, member search and
-history, API secret rotation, period close with its CSV statement, and the
-page refused to staff without ``points_payment.manage_points``."""
+history, API secret rotation, period close with its CSV statement; enabling
+points, the settings form (a refusal changes nothing) and opening a period;
+the page refused to staff without ``points_payment.manage_points``."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -89,3 +91,51 @@ def test_points_page_needs_manage_points(page):
     response = page.request.post(f"/dashboard-ext/points/{channel.slug}/rotate-secret/")
     assert response.status in (403, 302)
     assert PointsProgram.objects.get(channel=channel).api_secret_previous == ""
+
+
+def test_staff_enable_points_edit_settings_and_open_a_period(page):
+    slug = f"pts-{uuid.uuid4().hex[:8]}"
+    channel = Channel.objects.create(name=f"Channel {slug}", slug=slug, sso_secret="x")
+    staff = make_user(permissions=("manage_points",))
+
+    page.goto("/dashboard-ext/points/")
+    sign_in(page, staff.email)
+    row = page.get_by_test_id("no-points-row").filter(has_text=slug)
+    row.get_by_label("Mode").select_option("allowance")
+    row.get_by_role("button", name="Enable points").click()
+    expect(page).to_have_url(re.compile(rf"/dashboard-ext/points/{slug}/"))
+    expect(page.get_by_test_id("points-notice")).to_contain_text("Points are on")
+
+    before = PointsProgram.objects.values().get(channel=channel)
+    settings = page.get_by_role("region", name="Settings")
+    settings.get_by_label("Money per point").fill("lots")
+    settings.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Money per point")
+    assert PointsProgram.objects.values().get(channel=channel) == before
+
+    settings = page.get_by_role("region", name="Settings")
+    settings.get_by_label("Money per point").fill("0.05")
+    settings.get_by_label("Payment confirmation").select_option("payment_password")
+    settings.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_test_id("points-notice")).to_contain_text("Settings saved")
+    program = PointsProgram.objects.get(channel=channel)
+    assert (program.money_per_point, program.confirmation) == (
+        Decimal("0.05"),
+        "payment_password",
+    )
+
+    now = timezone.now()
+    opening = page.get_by_role("form", name="Open a period")
+    opening.get_by_label("Starts (UTC)").fill(
+        (now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    )
+    opening.get_by_label("Ends (UTC)").fill(
+        (now + timedelta(days=30)).strftime("%Y-%m-%d %H:%M")
+    )
+    opening.get_by_label("Quota (points)").fill("2500")
+    opening.get_by_role("button", name="Open period").click()
+    expect(page.get_by_test_id("points-notice")).to_contain_text("Period opened")
+    expect(page.get_by_test_id("quota-row")).to_have_text(
+        re.compile(r"2500\s*0\s*0\s*0\s*2500")
+    )
+    assert services.quota_status(channel.pk).quota == 2500
