@@ -35,7 +35,7 @@ def audit_ledger_task() -> int:
 def purge_channel_api_requests_task() -> int:
     """Periodic: forget channel API request nonces past their ±300 s window
     and idempotency records older than the retention (24 h)."""
-    from .api_requests import purge_expired
+    from .api_idempotency import purge_expired
 
     nonces, records = purge_expired()
     return nonces + records

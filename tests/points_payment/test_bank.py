@@ -48,7 +48,7 @@ from saleor.payment import ChargeStatus
 from saleor.payment.models import Payment
 
 from plugins.checkout_guard.rescue import rescue_stale_payments
-from plugins.points_payment import api_requests, services, sweeps
+from plugins.points_payment import api_idempotency, services, sweeps
 from plugins.points_payment.domain import TransferCode, TransferKind
 from plugins.points_payment.errors import PointsError
 from plugins.points_payment.models import PaymentConfirmation, PointsTransfer
@@ -356,7 +356,9 @@ def test_bank(bank_server, committed_db):
         status, _ = answers[0]
         kind, member, points = bank.requests[key]
         effects = PointsTransfer.objects.filter(
-            channel_id=channel_id, transfer_id=api_requests.transfer_id_for(key), leg=0
+            channel_id=channel_id,
+            transfer_id=api_idempotency.transfer_id_for(key),
+            leg=0,
         ).count()
         assert effects == (1 if status == 201 else 0), (key, status, effects)
         # 402: quota or balance short; 404: revoking from a member not granted yet

@@ -14,7 +14,7 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
-from plugins.points_payment import api_requests
+from plugins.points_payment import api_callers, api_idempotency
 from plugins.points_payment.api_errors import ApiRefusal
 from plugins.points_payment.models import ApiNonce, IdempotencyRecord
 from plugins.points_payment.records import ProgramState
@@ -55,9 +55,9 @@ def _in_thread(fn):
     return run
 
 
-def _caller(channel) -> api_requests.Caller:
+def _caller(channel) -> api_callers.Caller:
     """A verified caller with a fresh nonce (what ``verify`` returns)."""
-    return api_requests.Caller(
+    return api_callers.Caller(
         channel_id=channel.pk,
         channel_slug=channel.slug,
         program=ProgramState(channel_id=channel.pk, enabled=True, mode="allowance"),
@@ -66,7 +66,7 @@ def _caller(channel) -> api_requests.Caller:
     )
 
 
-def _outcome(opened: api_requests.OpenedKey):
+def _outcome(opened: api_idempotency.OpenedKey):
     if opened.stored is not None:
         return "replay"
     if opened.refusal is not None:
@@ -78,9 +78,9 @@ def _once(channel, key, fingerprint="fp", answer=None):
     """One request's transaction: open the key; as its owner, store
     ``answer`` (if given) and commit."""
     with transaction.atomic():
-        opened = api_requests.open_key(_caller(channel), key, fingerprint)
+        opened = api_idempotency.open_key(_caller(channel), key, fingerprint)
         if answer is not None and _outcome(opened) == "owner":
-            api_requests.store_answer(channel.pk, key, fingerprint, *answer)
+            api_idempotency.store_answer(channel.pk, key, fingerprint, *answer)
     return opened
 
 
@@ -95,7 +95,7 @@ def test_one_attempt_owns_a_key_among_many(committed_channel, django_db_blocker)
         def attempt(_):
             barrier.wait()
             with transaction.atomic():
-                opened = api_requests.open_key(
+                opened = api_idempotency.open_key(
                     _caller(committed_channel), "herd-key", "fp"
                 )
                 if _outcome(opened) != "owner":
@@ -105,7 +105,7 @@ def test_one_attempt_owns_a_key_among_many(committed_channel, django_db_blocker)
                 # attempt has had its answer.
                 for _ in range(herd - 1):
                     assert others_answered.acquire(timeout=20)
-                api_requests.store_answer(
+                api_idempotency.store_answer(
                     committed_channel.pk,
                     "herd-key",
                     "fp",
@@ -143,7 +143,7 @@ def test_a_failed_attempt_leaves_nothing_and_the_key_runs_afresh(
         caller = _caller(committed_channel)
         with pytest.raises(RuntimeError):
             with transaction.atomic():
-                opened = api_requests.open_key(caller, "failed-key", "fp")
+                opened = api_idempotency.open_key(caller, "failed-key", "fp")
                 assert _outcome(opened) == "owner"
                 raise RuntimeError("the worker died")
         assert not IdempotencyRecord.objects.filter(key="failed-key").exists()
@@ -162,12 +162,12 @@ def test_a_running_attempt_is_409_then_replayed(committed_channel, django_db_blo
         @_in_thread
         def slow_owner():
             with transaction.atomic():
-                opened = api_requests.open_key(
+                opened = api_idempotency.open_key(
                     _caller(committed_channel), "slow-key", "fp"
                 )
                 working.set()
                 assert done.wait(20)
-                api_requests.store_answer(
+                api_idempotency.store_answer(
                     committed_channel.pk, "slow-key", "fp", 201, "x", b"first"
                 )
             return _outcome(opened)
@@ -197,7 +197,7 @@ def test_a_second_stored_answer_meets_the_unique_key(
         assert _outcome(_once(committed_channel, "twice", answer=(201, "x", b"1")))
         with pytest.raises(IntegrityError):
             with transaction.atomic():
-                api_requests.store_answer(
+                api_idempotency.store_answer(
                     committed_channel.pk, "twice", "fp", 201, "x", b"2"
                 )
         assert _once(committed_channel, "twice").stored.body == b"1"
@@ -208,10 +208,10 @@ def test_a_used_nonce_is_refused_and_changes_nothing(
 ):
     with django_db_blocker.unblock():
         caller = _caller(committed_channel)
-        api_requests.use_nonce(caller)
+        api_callers.use_nonce(caller)
         with pytest.raises(ApiRefusal) as refused:
             with transaction.atomic():
-                api_requests.open_key(caller, "nonce-key", "fp")
+                api_idempotency.open_key(caller, "nonce-key", "fp")
         assert refused.value.code == "nonce_reused"
         assert _outcome(_once(committed_channel, "nonce-key")) == "owner"
 
@@ -258,7 +258,7 @@ def test_purge_forgets_old_records_and_nonces(committed_channel, django_db_block
             nonce="n-new-000",
             expires_at=now + timedelta(seconds=60),
         )
-        api_requests.purge_expired(now)
+        api_idempotency.purge_expired(now)
         assert not IdempotencyRecord.objects.filter(pk=old.pk).exists()
         assert IdempotencyRecord.objects.filter(pk=young.pk).exists()
         left = set(

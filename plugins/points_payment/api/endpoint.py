@@ -11,7 +11,7 @@ from typing import Callable, Optional, Tuple
 from django.db import IntegrityError, transaction
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import api_requests
+from .. import api_callers, api_idempotency
 from ..api_errors import ApiErrorCode, ApiRefusal, ErrorType, ledger_refusal
 from ..request_signing import (
     CHANNEL_HEADER,
@@ -115,19 +115,19 @@ def _run_post(request, key: str, prepare, kwargs) -> Tuple[Rendered, bool]:
     attempt stored an answer first, the next turn replays it.
     """
     path = path_with_query(request)
-    fingerprint = api_requests.fingerprint(request.method, path, request.body)
-    headers = api_requests.headers_of(request.META, AUTH_HEADERS)
+    fingerprint = api_idempotency.fingerprint(request.method, path, request.body)
+    headers = api_callers.headers_of(request.META, AUTH_HEADERS)
     refusal: Optional[Rendered] = None
     for _ in range(3):
         try:
             with transaction.atomic():
-                caller, opened = api_requests.open_post(
+                caller, opened = api_idempotency.open_post(
                     headers, request.method, path, request.body, key, fingerprint
                 )
                 request.points_caller = caller  # for _spend_nonce
                 try:
                     effect = prepare(
-                        request, caller, api_requests.transfer_id_for(key), **kwargs
+                        request, caller, api_idempotency.transfer_id_for(key), **kwargs
                     )
                 except ApiRefusal as bad_request:
                     return rendering.refusal_rendered(bad_request), False
@@ -138,7 +138,7 @@ def _run_post(request, key: str, prepare, kwargs) -> Tuple[Rendered, bool]:
                     return rendering.refusal_rendered(opened.refusal), False
                 answer = refusal if refusal is not None else _effect_answer(effect)
                 try:
-                    api_requests.store_answer(
+                    api_idempotency.store_answer(
                         caller.channel_id, key, fingerprint, *answer
                     )
                 except IntegrityError:
@@ -148,12 +148,12 @@ def _run_post(request, key: str, prepare, kwargs) -> Tuple[Rendered, bool]:
             refusal = refused.answer
         except _AnswerTaken:
             continue
-    raise api_requests.in_use()
+    raise api_idempotency.in_use()
 
 
 def _caller(request):
-    return api_requests.authenticate(
-        api_requests.headers_of(request.META, AUTH_HEADERS),
+    return api_callers.authenticate(
+        api_callers.headers_of(request.META, AUTH_HEADERS),
         request.method,
         path_with_query(request),
         request.body,
@@ -199,7 +199,7 @@ def channel_post(prepare):
             if request.method != "POST":
                 return _not_allowed("POST")
             try:
-                key = api_requests.check_idempotency_key(
+                key = api_idempotency.check_idempotency_key(
                     request.META.get("HTTP_IDEMPOTENCY_KEY")
                 )
             except ApiRefusal:
@@ -225,6 +225,6 @@ def _spend_nonce(caller) -> None:
     if caller is None:
         return
     try:
-        api_requests.use_nonce(caller)
+        api_callers.use_nonce(caller)
     except Exception:  # already stored, or the database is what failed
         pass

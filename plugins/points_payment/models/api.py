@@ -15,7 +15,7 @@ class ApiNonce(models.Model):
 
     Kept until its timestamp leaves the ±300 s window (``expires_at``); a
     request that old is refused for its timestamp, so the beat purge
-    (``api_requests.purge_nonces``) opens no replay.
+    (``api_idempotency.purge_expired``) opens no replay.
     """
 
     channel = models.ForeignKey(
