@@ -121,11 +121,20 @@ def committed(django_db_setup, django_db_blocker):
 
 
 def clear_statistics() -> None:
-    """Empty the event table, roll-ups, keys and the Redis queue."""
+    """Empty the event table, roll-ups, keys and the Redis queue, holding the
+    drain lock: a Celery worker started by another module may be draining an
+    earlier test's events, which must not land after the table is emptied.
+    (The lock goes with the queue's other keys.)"""
+    import time
+    import uuid
+
     from django.db import connection
 
     from plugins.engagement import ingestion, queue
 
+    deadline = time.monotonic() + 30
+    while not queue.take_lock(uuid.uuid4().hex) and time.monotonic() < deadline:
+        time.sleep(0.05)
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE engagement_event, engagement_hourlyrollup, "

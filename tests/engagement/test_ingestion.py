@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from django.test import override_settings
 
-from plugins.engagement import drain, queue
+from plugins.engagement import queue
 from plugins.engagement.models import Event
 
 from .support import drain_all, event, make_key, post_batch
@@ -68,7 +68,7 @@ def test_a_global_product_id_is_decoded():
         ).status_code
         == 202
     )
-    drain.drain()
+    drain_all()
     assert Event.objects.get().product_id == 42
     wrong = base64.b64encode(b"Order:42").decode()
     response = post_batch(key.public_key, [event("favourite", product_id=wrong)])
@@ -150,7 +150,7 @@ def test_sent_at_corrects_a_skewed_device_clock():
         sent_at=device_now.isoformat(),
     )
     assert response.status_code == 202, response.content
-    drain.drain()
+    drain_all()
     lag = datetime.now(timezone.utc) - Event.objects.get().occurred_at
     assert timedelta(seconds=25) < lag < timedelta(seconds=60)
 
@@ -182,13 +182,13 @@ def test_duplicate_event_ids_are_dropped_at_the_door_and_at_insert():
     # A storefront's retry of the same event.
     response = post_batch(key.public_key, [first])
     assert response.json()["duplicates"] == 1
-    drain.drain()
+    drain_all()
     assert Event.objects.count() == 2
     # Redis forgot the seen marks (flushed): the unique index still drops it.
     client = queue.client()
     client.delete(*client.scan_iter(match=queue.SEEN_PREFIX + "*"))
     assert post_batch(key.public_key, [first]).json()["queued"] == 1
-    assert drain.drain()["inserted"] == 0
+    assert drain_all()["inserted"] == 0
     assert Event.objects.count() == 2
 
 
@@ -233,7 +233,7 @@ def test_a_member_token_stamps_the_member_id_never_the_email():
             headers={"HTTP_AUTHORIZATION": f"JWT {get_token(user)}"},
         )
         assert response.status_code == 202, response.content
-        drain.drain()
+        drain_all()
         stored = Event.objects.get()
         assert stored.member_id == user.pk
         with __import__("django.db").db.connection.cursor() as cursor:
@@ -256,7 +256,7 @@ def test_anonymous_session_is_derived_per_client_and_day():
         key.public_key,
         [event(client_id="abc"), event(client_id="abc"), event(client_id="xyz")],
     )
-    drain.drain()
+    drain_all()
     sessions = {row.client_id: row.session_id for row in Event.objects.all()}
     assert sessions["abc"].startswith("anon_") and sessions["abc"] != sessions["xyz"]
     assert Event.objects.filter(session_id=sessions["abc"]).count() == 2
