@@ -54,18 +54,7 @@ def allow(scope: str, key: str, limit: Limit, now: Optional[float] = None) -> bo
 
     Fails open (True) when Redis does not answer.
     """
-    if limit.off or not key:
-        return True
-    name = window_key(scope, key, limit, time.time() if now is None else now)
-    try:
-        pipe = _client().pipeline()
-        pipe.incr(name)
-        pipe.expire(name, limit.seconds + 1)
-        count, _ = pipe.execute()
-    except redis.RedisError as error:
-        logger.warning("rate limit %s not checked (Redis: %s); allowed", scope, error)
-        return True
-    return int(count) <= limit.count
+    return first_over([(scope, key, limit)], now) is None
 
 
 def first_over(
@@ -80,7 +69,7 @@ def first_over(
     if not live:
         return None
     try:
-        pipe = _client().pipeline(transaction=False)
+        pipe = _client().pipeline()
         for scope, key, limit in live:
             name = window_key(scope, key, limit, moment)
             pipe.incr(name)

@@ -41,6 +41,18 @@ class PointsPeriod(graphene.ObjectType):
     )
     state = graphene.String(required=True, description="open or closed.")
 
+    @staticmethod
+    def from_view(period) -> "PointsPeriod | None":
+        """A ``PeriodView`` (or None) as the API shows it."""
+        if period is None:
+            return None
+        return PointsPeriod(
+            id=period.id,
+            starts_at=period.starts_at,
+            ends_at=period.ends_at,
+            state=period.state,
+        )
+
 
 class PointsHistoryPage(graphene.ObjectType):
     movements = graphene.List(graphene.NonNull(PointsMovement), required=True)
@@ -88,21 +100,13 @@ class MemberPoints(graphene.ObjectType):
     @staticmethod
     def from_view(view: "services.MemberPointsView"):
         movements = [movement(transfer) for transfer in view.history]
-        period = view.period
         return MemberPoints(
             available=view.available,
             expiring_points=[
                 PointsExpiry(points=points, expires_at=at)
                 for points, at in view.expiring
             ],
-            period=PointsPeriod(
-                id=period.id,
-                starts_at=period.starts_at,
-                ends_at=period.ends_at,
-                state=period.state,
-            )
-            if period
-            else None,
+            period=PointsPeriod.from_view(view.period),
             external_id=view.external_id,
             channel=view.channel,
             balance=view.available,
@@ -169,14 +173,7 @@ class PointsChannelOverview(graphene.ObjectType):
             channel=view.channel,
             mode=view.mode,
             enabled=view.enabled,
-            period=PointsPeriod(
-                id=period.id,
-                starts_at=period.starts_at,
-                ends_at=period.ends_at,
-                state=period.state,
-            )
-            if period
-            else None,
+            period=PointsPeriod.from_view(period),
             quota=status.quota if status else None,
             granted=status.granted if status else None,
             held=status.held if status else None,
